@@ -1,0 +1,1 @@
+"""Users, login sessions, their JWTs and the auth API."""

@@ -1,0 +1,50 @@
+"""The site's one authentication class: Bearer header first, then the access cookie."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework.request import Request
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
+from rest_framework_simplejwt.tokens import Token
+
+from accounts import conf
+from accounts.csrf import enforce_csrf
+from accounts.models import User
+from accounts.tokens import VERSION_CLAIM
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class JWTCookieAuthentication(JWTAuthentication):
+    """Authenticates with ``Authorization: Bearer <access>`` or the access cookie.
+
+    A Bearer header, when present, is the only credential looked at: a bad
+    one fails, never falling back to the cookie. Cookie-authenticated unsafe
+    requests must pass the CSRF check. Returns ``(user, validated_token)``;
+    one query per request (the user row).
+    """
+
+    def authenticate(self, request: Request) -> tuple[User, Token] | None:
+        header = self.get_header(request)
+        if header is not None and header.split(None, 1)[:1] == [b"Bearer"]:
+            raw_token = self.get_raw_token(header)
+            validated = self.get_validated_token(raw_token)
+            return self.get_user(validated), validated
+
+        raw_token = request.COOKIES.get(conf.access_cookie_name())
+        if not raw_token:
+            return None
+        validated = self.get_validated_token(raw_token)
+        user = self.get_user(validated)
+        if request.method in UNSAFE_METHODS:
+            enforce_csrf(request._request)
+        return user, validated
+
+    def get_user(self, validated_token: Token) -> User:
+        """simplejwt's user look-up and active check, plus the ``ver`` revocation check."""
+        try:
+            user = super().get_user(validated_token)
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise InvalidToken(_("Token contained no recognizable user identification")) from exc
+        if validated_token.get(VERSION_CLAIM) != user.token_version:
+            raise AuthenticationFailed(_("Token has been revoked."), code="token_revoked")
+        return user

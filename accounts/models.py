@@ -1,0 +1,81 @@
+"""Users and their login sessions."""
+
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+
+
+class User(AbstractUser):
+    """The site's user.
+
+    ``token_version`` rides in every token as the ``ver`` claim; bumping it
+    rejects every token issued before, at no extra query per request (the user
+    row is loaded by authentication anyway).
+    """
+
+    token_version = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique"),
+        ]
+
+
+class SessionQuerySet(models.QuerySet):
+    def live(self) -> "SessionQuerySet":
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class Session(models.Model):
+    """One login on one device: the chain of refresh tokens that rotation produces.
+
+    Its id rides in every token of the chain as the ``sid`` claim.
+    ``current_jti`` is the one refresh token that may rotate; ``previous_jti``
+    is the token it replaced, honoured for ``REFRESH_REUSE_GRACE`` seconds
+    after ``rotated_at``. ``expires_at`` is the current refresh token's expiry,
+    never later than ``created_at + SESSION_MAX_AGE``.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="login_sessions"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    user_agent = models.TextField(blank=True, default="")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    remember = models.BooleanField(default=True)
+    current_jti = models.CharField(max_length=255, unique=True)
+    current_token = models.OneToOneField(
+        OutstandingToken, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    previous_jti = models.CharField(max_length=255, blank=True, default="")
+    rotated_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="accounts_session_user_idx"),
+            models.Index(fields=["expires_at"], name="accounts_session_expires_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "live"

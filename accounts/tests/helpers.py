@@ -1,0 +1,26 @@
+"""Helpers for reading what the auth API left in a response."""
+
+from http.cookies import Morsel
+
+import jwt
+from django.conf import settings
+
+from accounts import conf
+
+
+def access_cookie(response) -> Morsel:
+    return response.cookies[conf.access_cookie_name()]
+
+
+def refresh_cookie(response) -> Morsel:
+    return response.cookies[conf.refresh_cookie_name()]
+
+
+def claims_of(raw_token: str) -> dict:
+    return jwt.decode(raw_token, settings.SIMPLE_JWT["SIGNING_KEY"], algorithms=["HS256"])
+
+
+def sign(payload: dict, key: str | None = None, algorithm: str = "HS256", headers: dict | None = None) -> str:
+    return jwt.encode(
+        payload, settings.SIMPLE_JWT["SIGNING_KEY"] if key is None else key, algorithm=algorithm, headers=headers
+    )

@@ -1,0 +1,123 @@
+"""The JWTs of a login session, built on simplejwt's token classes.
+
+Every token carries ``user_id``, ``sid`` (the session) and ``ver`` (the user's
+``token_version``). Payloads are built in one fixed claim order, so re-signing
+a refresh token's stored claims gives back the very same HS256 token.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.tokens import AccessToken, Token
+
+SESSION_CLAIM = "sid"
+VERSION_CLAIM = "ver"
+
+
+class SessionClaimsMixin:
+    """Refuses a token without a well-typed user id, ``sid`` and ``ver``."""
+
+    def verify(self) -> None:
+        super().verify()
+        expected = {api_settings.USER_ID_CLAIM: int, SESSION_CLAIM: str, VERSION_CLAIM: int}
+        for claim, kind in expected.items():
+            value = self.payload.get(claim)
+            if not isinstance(value, kind) or isinstance(value, bool):
+                raise TokenError(_("Token has no valid '%(claim)s' claim") % {"claim": claim})
+
+
+class SessionAccessToken(SessionClaimsMixin, AccessToken):
+    """An access token of a login session (``token_type: access``)."""
+
+
+class SessionRefreshToken(SessionClaimsMixin, Token):
+    """A refresh token of a login session (``token_type: refresh``).
+
+    Unlike simplejwt's ``RefreshToken`` it does not query the blacklist when
+    decoded: the session row decides (accounts/services.py), in the same
+    query that locks it.
+    """
+
+    token_type = "refresh"
+    lifetime = api_settings.REFRESH_TOKEN_LIFETIME
+
+
+@dataclass(frozen=True)
+class Claims:
+    """What a token says; enough to sign it again."""
+
+    user_id: int
+    sid: str
+    ver: int
+    jti: str
+    issued_at: datetime
+    expires_at: datetime
+
+
+def new_jti() -> str:
+    return uuid.uuid4().hex
+
+
+def to_epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def from_epoch(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=UTC)
+
+
+def whole_seconds(moment: datetime) -> datetime:
+    """``moment`` as a token stores it: JWT times have whole-second precision."""
+    return from_epoch(to_epoch(moment))
+
+
+def encode(token_class: type[Token], claims: Claims) -> str:
+    token = token_class()
+    token.payload = {
+        api_settings.TOKEN_TYPE_CLAIM: token_class.token_type,
+        "exp": to_epoch(claims.expires_at),
+        "iat": to_epoch(claims.issued_at),
+        api_settings.JTI_CLAIM: claims.jti,
+        api_settings.USER_ID_CLAIM: claims.user_id,
+        SESSION_CLAIM: claims.sid,
+        VERSION_CLAIM: claims.ver,
+    }
+    return str(token)
+
+
+def encode_access(claims: Claims) -> str:
+    return encode(SessionAccessToken, claims)
+
+
+def encode_refresh(claims: Claims) -> str:
+    return encode(SessionRefreshToken, claims)
+
+
+def decode_refresh(raw: str) -> Claims:
+    """Verifies signature, expiry, type and claims; raises simplejwt's ``TokenError``."""
+    token = SessionRefreshToken(raw)
+    return Claims(
+        user_id=token[api_settings.USER_ID_CLAIM],
+        sid=token[SESSION_CLAIM],
+        ver=token[VERSION_CLAIM],
+        jti=token[api_settings.JTI_CLAIM],
+        issued_at=from_epoch(token["iat"]) if isinstance(token.get("iat"), int) else None,
+        expires_at=from_epoch(token["exp"]),
+    )
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    """A signed token pair of one session, as login and refresh hand it out."""
+
+    session_id: str
+    access: str
+    refresh: str
+    issued_at: datetime
+    access_expires: datetime
+    refresh_expires: datetime
+    persistent: bool

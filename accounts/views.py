@@ -1,0 +1,260 @@
+"""The auth API: browser (cookie) endpoints under /api/auth/, Bearer endpoints under /api/token/.
+
+Views parse input, call one service or selector and respond; the session
+rules live in accounts/services.py.
+"""
+
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import ensure_csrf_cookie
+from rest_framework import exceptions, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import conf, selectors, services
+from accounts.client import client_info
+from accounts.cookies import clear_auth_cookies, set_auth_cookies
+from accounts.exceptions import InvalidRefreshToken, SessionError
+from accounts.permissions import CsrfProtected
+from accounts.serializers import (
+    CredentialsInputSerializer,
+    ExpiriesOutputSerializer,
+    LoginInputSerializer,
+    LoginOutputSerializer,
+    PasswordChangeInputSerializer,
+    RefreshInputSerializer,
+    RegisterInputSerializer,
+    SessionOutputSerializer,
+    TokenPairOutputSerializer,
+    UserOutputSerializer,
+)
+from accounts.throttles import LOGIN_THROTTLES
+from accounts.tokens import SESSION_CLAIM, IssuedTokens
+
+WWW_AUTHENTICATE = 'Bearer realm="api"'
+
+
+def session_failed(exc: SessionError) -> exceptions.AuthenticationFailed:
+    return exceptions.AuthenticationFailed(exc.message, code=exc.code)
+
+
+def current_session_id(request: Request) -> str | None:
+    return request.auth.get(SESSION_CLAIM) if request.auth is not None else None
+
+
+@method_decorator(never_cache, name="dispatch")
+class AuthAPIView(APIView):
+    """Base of every auth endpoint: never cached; a 401 always says how to authenticate."""
+
+    def get_authenticate_header(self, request: Request) -> str:
+        return WWW_AUTHENTICATE
+
+
+class CookieAuthAPIView(AuthAPIView):
+    """Base of /api/auth/: every unsafe request needs ``X-CSRFToken``."""
+
+    def get_permissions(self):
+        return [CsrfProtected(), *super().get_permissions()]
+
+
+class AnonymousCookieAuthAPIView(CookieAuthAPIView):
+    """An /api/auth/ endpoint that ignores the access cookie (a stale one must not get in the way)."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+
+def expiries(tokens: IssuedTokens) -> dict:
+    return {"access_expires": tokens.access_expires, "refresh_expires": tokens.refresh_expires}
+
+
+@method_decorator(ensure_csrf_cookie, name="dispatch")
+class CsrfView(AnonymousCookieAuthAPIView):
+    """Sets the ``csrftoken`` cookie; 204."""
+
+    def get(self, request: Request) -> Response:
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RegisterView(AnonymousCookieAuthAPIView):
+    """Takes ``username``, ``password``, ``email``; creates the user and logs them in. 201 ``{"user"}``."""
+
+    def post(self, request: Request) -> Response:
+        data = RegisterInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user, tokens = services.user_register(**data.validated_data, client=client_info(request))
+        response = Response({"user": UserOutputSerializer(user).data}, status=status.HTTP_201_CREATED)
+        set_auth_cookies(response, tokens)
+        return response
+
+
+class LoginView(AnonymousCookieAuthAPIView):
+    """Takes ``username``, ``password``, ``remember``; sets the auth cookies. 200 user and expiries."""
+
+    throttle_classes = LOGIN_THROTTLES
+
+    def post(self, request: Request) -> Response:
+        data = LoginInputSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        user = data.validated_data["user"]
+        tokens = services.session_create(
+            user=user, client=client_info(request), remember=data.validated_data["remember"]
+        )
+        body = LoginOutputSerializer({"user": user, **expiries(tokens)}).data
+        response = Response(body)
+        set_auth_cookies(response, tokens)
+        return response
+
+
+class RefreshView(AnonymousCookieAuthAPIView):
+    """Rotates the refresh cookie and issues a new access cookie. 200 expiries."""
+
+    def post(self, request: Request) -> Response:
+        raw_refresh = request.COOKIES.get(conf.refresh_cookie_name())
+        try:
+            if not raw_refresh:
+                raise InvalidRefreshToken("No refresh token.")
+            tokens = services.session_refresh(raw_refresh=raw_refresh)
+        except SessionError as exc:
+            raise session_failed(exc) from exc
+        response = Response(ExpiriesOutputSerializer(expiries(tokens)).data)
+        set_auth_cookies(response, tokens)
+        return response
+
+    def handle_exception(self, exc: Exception) -> Response:
+        response = super().handle_exception(exc)
+        if response.status_code == status.HTTP_401_UNAUTHORIZED:
+            clear_auth_cookies(response)
+        return response
+
+
+class LogoutView(AnonymousCookieAuthAPIView):
+    """Revokes this session and clears the cookies; 204 even with no or a broken cookie."""
+
+    def post(self, request: Request) -> Response:
+        raw_refresh = request.COOKIES.get(conf.refresh_cookie_name())
+        if raw_refresh:
+            try:
+                services.session_revoke_by_token(raw_refresh=raw_refresh)
+            except SessionError:
+                pass  # Nothing usable to revoke; the cookies go all the same.
+        response = Response(status=status.HTTP_204_NO_CONTENT)
+        clear_auth_cookies(response)
+        return response
+
+
+class LogoutAllView(CookieAuthAPIView):
+    """Revokes every session of the user and every token already issued to them. 204."""
+
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request: Request) -> Response:
+        services.user_sessions_revoke_all(user=request.user)
+        response = Response(status=status.HTTP_204_NO_CONTENT)
+        clear_auth_cookies(response)
+        return response
+
+
+class PasswordChangeView(CookieAuthAPIView):
+    """Takes ``old_password``, ``new_password``; keeps only this session (cookies re-issued). 204."""
+
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request: Request) -> Response:
+        data = PasswordChangeInputSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        try:
+            tokens = services.user_password_change(
+                user=request.user,
+                session_id=current_session_id(request),
+                new_password=data.validated_data["new_password"],
+            )
+        except SessionError as exc:
+            raise session_failed(exc) from exc
+        response = Response(status=status.HTTP_204_NO_CONTENT)
+        set_auth_cookies(response, tokens)
+        return response
+
+
+class SessionListView(CookieAuthAPIView):
+    """The user's live sessions, newest first, the caller's own marked ``current``."""
+
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request: Request) -> Response:
+        sessions = selectors.session_list_live(user=request.user)
+        context = {"current_session_id": current_session_id(request)}
+        return Response(SessionOutputSerializer(sessions, many=True, context=context).data)
+
+
+class SessionDetailView(CookieAuthAPIView):
+    """Revokes one of the user's sessions; 404 for anyone else's. 204."""
+
+    permission_classes = [IsAuthenticated]
+
+    def delete(self, request: Request, session_id) -> Response:
+        session = selectors.session_get_live(user=request.user, session_id=session_id)
+        if session is None:
+            raise exceptions.NotFound()
+        services.session_revoke_one(session=session)
+        response = Response(status=status.HTTP_204_NO_CONTENT)
+        if str(session.pk) == current_session_id(request):
+            clear_auth_cookies(response)
+        return response
+
+
+class MeView(AuthAPIView):
+    """The authenticated user, ``U``."""
+
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request: Request) -> Response:
+        return Response(UserOutputSerializer(request.user).data)
+
+
+class TokenObtainView(AuthAPIView):
+    """Takes ``username``, ``password``; returns ``{"access", "refresh"}`` for Bearer clients."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = LOGIN_THROTTLES
+
+    def post(self, request: Request) -> Response:
+        data = CredentialsInputSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        tokens = services.session_create(user=data.validated_data["user"], client=client_info(request))
+        return Response(TokenPairOutputSerializer(tokens).data)
+
+
+class TokenRefreshView(AuthAPIView):
+    """Takes ``refresh``; returns ``{"access", "refresh"}`` with the same rotation rules as cookies."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    def post(self, request: Request) -> Response:
+        data = RefreshInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            tokens = services.session_refresh(raw_refresh=data.validated_data["refresh"])
+        except SessionError as exc:
+            raise session_failed(exc) from exc
+        return Response(TokenPairOutputSerializer(tokens).data)
+
+
+class TokenBlacklistView(AuthAPIView):
+    """Takes ``refresh``; revokes its session. 204."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    def post(self, request: Request) -> Response:
+        data = RefreshInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            services.session_revoke_by_token(raw_refresh=data.validated_data["refresh"])
+        except SessionError as exc:
+            raise session_failed(exc) from exc
+        return Response(status=status.HTTP_204_NO_CONTENT)

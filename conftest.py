@@ -1,0 +1,73 @@
+"""Fixtures shared by every app's tests: users, API clients, a logged-in browser client."""
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+
+
+class BrowserClient(APIClient):
+    """An APIClient that enforces CSRF and sends ``X-CSRFToken`` like the site's pages do."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(enforce_csrf_checks=True, **kwargs)
+
+    def csrf_token(self) -> str:
+        if "csrftoken" not in self.cookies:
+            self.get(reverse("accounts:csrf"))
+        return self.cookies["csrftoken"].value
+
+    def generic(self, method, path, data="", content_type="application/octet-stream", secure=False, **extra):
+        if method.upper() not in ("GET", "HEAD", "OPTIONS", "TRACE") and "HTTP_X_CSRFTOKEN" not in extra:
+            if extra.pop("csrf", True):
+                extra["HTTP_X_CSRFTOKEN"] = self.csrf_token()
+        else:
+            extra.pop("csrf", None)
+        return super().generic(method, path, data, content_type, secure=secure, **extra)
+
+    def login_as(self, user, password: str = DEFAULT_PASSWORD, **data):
+        response = self.post(
+            reverse("accounts:login"), {"username": user.username, "password": password, **data}, format="json"
+        )
+        assert response.status_code == 200, response.content
+        return response
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Throttle counters must not leak from one test into the next."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def other_user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    """A client with no credentials that, like a script, sends no CSRF token."""
+    return APIClient()
+
+
+@pytest.fixture
+def browser() -> BrowserClient:
+    """A browser-like client: cookies, CSRF enforced, ``X-CSRFToken`` sent."""
+    return BrowserClient()
+
+
+@pytest.fixture
+def auth_client(user) -> BrowserClient:
+    """A browser-like client logged in as ``user`` through the real login endpoint."""
+    client = BrowserClient()
+    client.login_as(user)
+    return client

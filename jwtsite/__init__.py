@@ -1,0 +1,1 @@
+"""jwtsite: a Django site whose sessions are JWTs in httpOnly cookies."""

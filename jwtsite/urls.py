@@ -1,0 +1,18 @@
+"""Root URLconf: API under /api/, the pages, the admin and /healthz."""
+
+from django.contrib import admin
+from django.urls import include, path, re_path
+
+from jwtsite import views
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("api/", include("accounts.urls")),
+    path("api/", include("posts.urls")),
+    # Unknown API paths answer JSON, in debug mode too.
+    re_path(r"^api/(?P<unmatched>.*)$", views.api_not_found),
+]
+
+handler404 = "jwtsite.views.page_not_found"
+handler500 = "jwtsite.views.server_error"

@@ -1,0 +1,46 @@
+"""Site-wide views: health check and JSON error pages for API paths."""
+
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from jwtsite.middleware import is_api_path, server_error_response
+
+
+@never_cache
+@require_safe
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 ``{"status": "ok"}`` after a real database round trip, else 503 with the reason."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError as exc:
+        return JsonResponse(
+            {"status": "unavailable", "detail": f"database: {exc.__class__.__name__}"},
+            status=503,
+        )
+    return JsonResponse({"status": "ok"})
+
+
+def api_not_found(request: HttpRequest, unmatched: str = "") -> JsonResponse:
+    """Catch-all for unknown ``/api/`` paths: JSON, whatever the debug setting."""
+    return not_found_response()
+
+
+def not_found_response() -> JsonResponse:
+    return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if is_api_path(request.path):
+        return not_found_response()
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if is_api_path(request.path):
+        return server_error_response()
+    return defaults.server_error(request)

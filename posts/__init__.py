@@ -1,0 +1,1 @@
+"""Posts: the protected resource."""
