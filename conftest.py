@@ -28,8 +28,13 @@ class BrowserClient(APIClient):
         return super().generic(method, path, data, content_type, secure=secure, **extra)
 
     def login_as(self, user, password: str = DEFAULT_PASSWORD, **data):
+        """Logs in through the API; ``HTTP_*``/``REMOTE_ADDR`` keywords go to the request's META."""
+        meta = {key: data.pop(key) for key in list(data) if key.startswith(("HTTP_", "REMOTE_"))}
         response = self.post(
-            reverse("accounts:login"), {"username": user.username, "password": password, **data}, format="json"
+            reverse("accounts:login"),
+            {"username": user.username, "password": password, **data},
+            format="json",
+            **meta,
         )
         assert response.status_code == 200, response.content
         return response

@@ -37,12 +37,8 @@ def set_auth_cookies(response: HttpResponse, tokens: IssuedTokens) -> None:
 
 def clear_auth_cookies(response: HttpResponse) -> None:
     """Expires both cookies with the path they were set with."""
-    response.delete_cookie(
-        conf.access_cookie_name(), path=conf.ACCESS_COOKIE_PATH, samesite=conf.COOKIE_SAMESITE
-    )
-    response.delete_cookie(
-        conf.refresh_cookie_name(), path=conf.REFRESH_COOKIE_PATH, samesite=conf.COOKIE_SAMESITE
-    )
+    response.delete_cookie(conf.access_cookie_name(), path=conf.ACCESS_COOKIE_PATH, samesite=conf.COOKIE_SAMESITE)
+    response.delete_cookie(conf.refresh_cookie_name(), path=conf.REFRESH_COOKIE_PATH, samesite=conf.COOKIE_SAMESITE)
 
 
 def seconds_between(start: datetime, end: datetime) -> int:

@@ -43,9 +43,7 @@ class Session(models.Model):
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="login_sessions"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="login_sessions")
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
@@ -54,9 +52,7 @@ class Session(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     remember = models.BooleanField(default=True)
     current_jti = models.CharField(max_length=255, unique=True)
-    current_token = models.OneToOneField(
-        OutstandingToken, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    current_token = models.OneToOneField(OutstandingToken, null=True, on_delete=models.SET_NULL, related_name="+")
     previous_jti = models.CharField(max_length=255, blank=True, default="")
     rotated_at = models.DateTimeField(null=True, blank=True)
 

@@ -54,7 +54,7 @@ def user_register(*, username: str, password: str, email: str = "", client: Clie
 
 def session_create(*, user: User, client: ClientInfo, remember: bool = True) -> IssuedTokens:
     """Starts a login session for ``user`` and issues its first token pair."""
-    now = whole_seconds(timezone.now())
+    now = timezone.now()
     session = Session(
         id=uuid.uuid4(),
         user=user,
@@ -68,7 +68,7 @@ def session_create(*, user: User, client: ClientInfo, remember: bool = True) -> 
         refresh = _record_refresh_token(session, user, now)
         session.save(force_insert=True)
         User.objects.filter(pk=user.pk).update(last_login=now)
-    return _issue(session, refresh)
+    return _issue(session, refresh, now)
 
 
 def session_refresh(*, raw_refresh: str) -> IssuedTokens:
@@ -100,7 +100,7 @@ def session_refresh(*, raw_refresh: str) -> IssuedTokens:
                 raise SessionRevoked()
             return _rotate(session, now)
         if _within_grace(session, claims, now):
-            return _issue(session, _current_claims(session))
+            return _issue(session, _current_claims(session), now)
         _revoke(Session.objects.filter(pk=session.pk), now)
     raise RefreshTokenReused()
 
@@ -172,9 +172,7 @@ def sessions_delete_expired(*, batch_size: int = 5000, now: datetime | None = No
     deleted = {"sessions": 0, "outstanding_tokens": 0, "blacklisted_tokens": 0}
     while ids := list(Session.objects.filter(expires_at__lte=now).values_list("pk", flat=True)[:batch_size]):
         deleted["sessions"] += Session.objects.filter(pk__in=ids).delete()[0]
-    while ids := list(
-        OutstandingToken.objects.filter(expires_at__lte=now).values_list("pk", flat=True)[:batch_size]
-    ):
+    while ids := list(OutstandingToken.objects.filter(expires_at__lte=now).values_list("pk", flat=True)[:batch_size]):
         # The collector loads one batch of tokens, blacklists and clears the
         # sessions pointing at them by query, not row by row.
         _, per_model = OutstandingToken.objects.filter(pk__in=ids).delete()
@@ -238,7 +236,7 @@ def _rotate(session: Session, now: datetime) -> IssuedTokens:
             "expires_at",
         ]
     )
-    return _issue(session, claims)
+    return _issue(session, claims, now)
 
 
 def _within_grace(session: Session, claims: Claims, now: datetime) -> bool:
@@ -264,9 +262,9 @@ def _current_claims(session: Session) -> Claims:
     )
 
 
-def _issue(session: Session, refresh: Claims) -> IssuedTokens:
-    """Signs ``refresh`` and a fresh access token of the same session."""
-    now = whole_seconds(timezone.now())
+def _issue(session: Session, refresh: Claims, now: datetime) -> IssuedTokens:
+    """Signs ``refresh`` and a fresh access token of the same session, issued at ``now``."""
+    now = whole_seconds(now)
     access = Claims(
         user_id=refresh.user_id,
         sid=refresh.sid,
@@ -306,12 +304,12 @@ def _blacklist_current_tokens(sessions: QuerySet[Session], now: datetime) -> Non
     token_ids_sql, params = sessions.values("current_token_id").query.sql_with_params()
     quote = connection.ops.quote_name
     blacklist = quote(BlacklistedToken._meta.db_table)
+    # Only quoted names and ORM-compiled SQL are interpolated; values are parameters.
+    sql = (
+        f"INSERT INTO {blacklist} ({quote('token_id')}, {quote('blacklisted_at')}) "  # noqa: S608
+        f"SELECT s.{quote('current_token_id')}, %s FROM ({token_ids_sql}) s "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {blacklist} b "
+        f"WHERE b.{quote('token_id')} = s.{quote('current_token_id')})"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {blacklist} ({quote('token_id')}, {quote('blacklisted_at')}) "
-            f"SELECT s.{quote('current_token_id')}, %s FROM ({token_ids_sql}) s "
-            f"WHERE NOT EXISTS (SELECT 1 FROM {blacklist} b "
-            f"WHERE b.{quote('token_id')} = s.{quote('current_token_id')})",
-            [connection.ops.adapt_datetimefield_value(now), *params],
-        )
-
+        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(now), *params])

@@ -40,11 +40,10 @@ def error_body(exc: exceptions.APIException) -> dict[str, str]:
     detail, codes = exc.detail, exc.get_codes()
     if isinstance(detail, dict):
         # simplejwt's InvalidToken carries {"detail", "code", "messages"}.
-        message = detail.get("detail", exc.default_detail)
-        code = codes.get("code", codes.get("detail", exc.default_code))
-        if isinstance(code, list):
-            code = code[0]
-        return {"detail": str(message), "code": str(code)}
+        return {
+            "detail": str(detail.get("detail", exc.default_detail)),
+            "code": str(detail.get("code", exc.default_code)),
+        }
     if isinstance(detail, list):
         return {"detail": " ".join(str(item) for item in detail), "code": exc.default_code}
     return {"detail": str(detail), "code": str(codes)}

@@ -24,9 +24,7 @@ INSECURE_DEV_SECRET_KEY = "django-insecure-jwtsite-development-key-never-use-in-
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY is not set; set it (or DJANGO_DEBUG=1 for local development)."
-        )
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY is not set; set it (or DJANGO_DEBUG=1 for local development).")
     SECRET_KEY = INSECURE_DEV_SECRET_KEY
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
@@ -174,9 +172,10 @@ SESSION_MAX_AGE = env.int("SESSION_MAX_AGE", default=2592000)
 REFRESH_REUSE_GRACE = env.int("REFRESH_REUSE_GRACE", default=10)
 JWT_COOKIE_SECURE = env.bool("JWT_COOKIE_SECURE", default=not DEBUG)
 # Never the secret key itself: a key derived for this one purpose (OWASP).
-JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default="") or salted_hmac(
-    "jwtsite.jwt", "signing-key", secret=SECRET_KEY, algorithm="sha256"
-).hexdigest()
+JWT_SIGNING_KEY = (
+    env.str("JWT_SIGNING_KEY", default="")
+    or salted_hmac("jwtsite.jwt", "signing-key", secret=SECRET_KEY, algorithm="sha256").hexdigest()
+)
 JWT_LEEWAY = 5
 
 SIMPLE_JWT = {

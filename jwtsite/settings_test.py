@@ -6,7 +6,7 @@ import tempfile
 # Tests run with debug off, as production does; they need a key to start.
 os.environ.setdefault("DJANGO_SECRET_KEY", "insecure-key-for-the-test-suite-only")
 
-from jwtsite.settings import *  # noqa: E402, F403
+from jwtsite.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -46,9 +46,7 @@ class TestHealthz:
             DJANGO_ALLOWED_HOSTS="testserver",
         )
         assert result.returncode == 0, result.stderr
-        assert result.stdout.strip() == (
-            '503 {"status": "unavailable", "detail": "database: OperationalError"}'
-        )
+        assert result.stdout.strip() == ('503 {"status": "unavailable", "detail": "database: OperationalError"}')
 
 
 class TestJsonErrorsForApiPaths:

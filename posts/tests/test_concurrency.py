@@ -25,7 +25,7 @@ def test_eight_threads_write_posts_at_once():
             barrier.wait()
             for i in range(WRITES_PER_THREAD):
                 services.post_create(author=author, title=f"thread {n} post {i}", body="x")
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connection.close()
