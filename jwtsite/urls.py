@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/", include("posts.urls")),
     # Unknown API paths answer JSON, in debug mode too.
     re_path(r"^api/(?P<unmatched>.*)$", views.api_not_found),
+    path("", include("jwtsite.page_urls")),
 ]
 
 handler404 = "jwtsite.views.page_not_found"

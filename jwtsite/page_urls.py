@@ -1,0 +1,3 @@
+"""URLs of the server-rendered pages (templates/)."""
+
+urlpatterns: list = []
