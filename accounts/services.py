@@ -83,9 +83,12 @@ def session_refresh(*, raw_refresh: str) -> IssuedTokens:
     claims = _decode(raw_refresh)
     now = timezone.now()
     with transaction.atomic():
+        # Only the user is joined: on PostgreSQL a row lock that waited for a
+        # concurrent rotation re-reads the session, but a joined token row
+        # would still come from the old snapshot (and miss the successor).
         session = (
             Session.objects.select_for_update(of=("self",))
-            .select_related("user", "current_token")
+            .select_related("user")
             .filter(pk=claims.sid, user_id=claims.user_id)
             .first()
         )
@@ -152,7 +155,6 @@ def user_password_change(*, user: User, session_id: str, new_password: str) -> I
         _revoke(Session.objects.filter(user_id=user.pk).exclude(pk=session_id), now)
         session = (
             Session.objects.select_for_update(of=("self",))
-            .select_related("current_token")
             .filter(pk=session_id, user_id=user.pk, revoked_at__isnull=True)
             .first()
         )
@@ -245,7 +247,7 @@ def _within_grace(session: Session, claims: Claims, now: datetime) -> bool:
         and session.previous_jti == claims.jti
         and session.rotated_at is not None
         and now - session.rotated_at <= conf.reuse_grace()
-        and session.current_token is not None
+        and session.current_token_id is not None
         and session.expires_at > now
     )
 
