@@ -1,7 +1,9 @@
 """Permission policies of the auth API."""
 
-from rest_framework import permissions
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, permissions, status
 
+from accounts import keys
 from accounts.csrf import enforce_csrf
 
 
@@ -11,4 +13,21 @@ class CsrfProtected(permissions.BasePermission):
     def has_permission(self, request, view) -> bool:
         if request.method not in permissions.SAFE_METHODS:
             enforce_csrf(request._request)
+        return True
+
+
+class VerifyingOnlyServer(exceptions.APIException):
+    status_code = status.HTTP_501_NOT_IMPLEMENTED
+    default_detail = _(
+        "This server only verifies tokens (it has no JWT_PRIVATE_KEY); log in and refresh at the auth server."
+    )
+    default_code = "verifying_only_server"
+
+
+class CanIssueTokens(permissions.BasePermission):
+    """Only a server holding the signing key logs people in or refreshes their tokens."""
+
+    def has_permission(self, request, view) -> bool:
+        if not keys.can_issue_tokens():
+            raise VerifyingOnlyServer()
         return True

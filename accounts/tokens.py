@@ -10,16 +10,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.utils.translation import gettext_lazy as _
+from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken, Token
+
+from accounts import keys
 
 SESSION_CLAIM = "sid"
 VERSION_CLAIM = "ver"
 
 
 class SessionClaimsMixin:
-    """Refuses a token without a well-typed user id, ``sid`` and ``ver``."""
+    """Signs and verifies with this server's key ring; refuses a token without
+    a well-typed user id, ``sid`` and ``ver``."""
+
+    def get_token_backend(self) -> TokenBackend:
+        return keys.token_backend()
 
     def verify(self) -> None:
         super().verify()

@@ -6,20 +6,22 @@ rules live in accounts/services.py.
 
 import contextlib
 
+from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from rest_framework import exceptions, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import conf, selectors, services
+from accounts import conf, keys, selectors, services
 from accounts.client import client_info
 from accounts.cookies import clear_auth_cookies, set_auth_cookies
 from accounts.exceptions import InvalidRefreshToken, SessionError
-from accounts.permissions import CsrfProtected
+from accounts.permissions import CanIssueTokens, CsrfProtected
 from accounts.serializers import (
     CredentialsInputSerializer,
     ExpiriesOutputSerializer,
@@ -68,6 +70,13 @@ class AnonymousCookieAuthAPIView(CookieAuthAPIView):
     permission_classes = [AllowAny]
 
 
+class TokenIssuingMixin:
+    """Refuses (501) on a verifying-only server, which has no key to sign with."""
+
+    def get_permissions(self):
+        return [*super().get_permissions(), CanIssueTokens()]
+
+
 def expiries(tokens: IssuedTokens) -> dict:
     return {"access_expires": tokens.access_expires, "refresh_expires": tokens.refresh_expires}
 
@@ -80,7 +89,7 @@ class CsrfView(AnonymousCookieAuthAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class RegisterView(AnonymousCookieAuthAPIView):
+class RegisterView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
     """Takes ``username``, ``password``, ``email``; creates the user and logs them in. 201 ``{"user"}``."""
 
     def post(self, request: Request) -> Response:
@@ -92,7 +101,7 @@ class RegisterView(AnonymousCookieAuthAPIView):
         return response
 
 
-class LoginView(AnonymousCookieAuthAPIView):
+class LoginView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
     """Takes ``username``, ``password``, ``remember``; sets the auth cookies. 200 user and expiries."""
 
     throttle_classes = LOGIN_THROTTLES
@@ -110,7 +119,7 @@ class LoginView(AnonymousCookieAuthAPIView):
         return response
 
 
-class RefreshView(AnonymousCookieAuthAPIView):
+class RefreshView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
     """Rotates the refresh cookie and issues a new access cookie. 200 expiries."""
 
     def post(self, request: Request) -> Response:
@@ -158,7 +167,7 @@ class LogoutAllView(CookieAuthAPIView):
         return response
 
 
-class PasswordChangeView(CookieAuthAPIView):
+class PasswordChangeView(TokenIssuingMixin, CookieAuthAPIView):
     """Takes ``old_password``, ``new_password``; keeps only this session (cookies re-issued). 204."""
 
     permission_classes = [IsAuthenticated]
@@ -206,6 +215,19 @@ class SessionDetailView(CookieAuthAPIView):
         return response
 
 
+class JwksView(APIView):
+    """The public keys that verify this site's tokens, as a JWK Set (empty with HS256)."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    renderer_classes = [JSONRenderer]
+
+    def get(self, request: Request) -> Response:
+        response = Response(keys.jwks())
+        patch_cache_control(response, public=True, max_age=300)
+        return response
+
+
 class MeView(AuthAPIView):
     """The authenticated user, ``U``."""
 
@@ -215,7 +237,7 @@ class MeView(AuthAPIView):
         return Response(UserOutputSerializer(request.user).data)
 
 
-class TokenObtainView(AuthAPIView):
+class TokenObtainView(TokenIssuingMixin, AuthAPIView):
     """Takes ``username``, ``password``; returns ``{"access", "refresh"}`` for Bearer clients."""
 
     authentication_classes = []
@@ -229,7 +251,7 @@ class TokenObtainView(AuthAPIView):
         return Response(TokenPairOutputSerializer(tokens).data)
 
 
-class TokenRefreshView(AuthAPIView):
+class TokenRefreshView(TokenIssuingMixin, AuthAPIView):
     """Takes ``refresh``; returns ``{"access", "refresh"}`` with the same rotation rules as cookies."""
 
     authentication_classes = []

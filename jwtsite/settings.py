@@ -178,9 +178,38 @@ JWT_SIGNING_KEY = (
 )
 JWT_LEEWAY = 5
 
+
+def pem_or_path(value: str) -> str:
+    """A PEM given inline, or read from the file it names."""
+    value = value.strip()
+    if not value or value.startswith("-----BEGIN"):
+        return value
+    try:
+        return Path(value).read_text()
+    except OSError as exc:
+        raise ImproperlyConfigured(f"cannot read the key file {value!r}: {exc.strerror}") from exc
+
+
+# HS256 signs and verifies with JWT_SIGNING_KEY. RS256/ES256 sign with
+# JWT_PRIVATE_KEY and verify with its public key, JWT_PUBLIC_KEY, the previous
+# keys of a rotation, or the keys at JWKS_URL; a server without the private key
+# only verifies (accounts/keys.py).
+JWT_ALGORITHM = env.str("JWT_ALGORITHM", default="HS256")
+JWT_PRIVATE_KEY = pem_or_path(env.str("JWT_PRIVATE_KEY", default=""))
+JWT_PUBLIC_KEY = pem_or_path(env.str("JWT_PUBLIC_KEY", default=""))
+JWT_PREVIOUS_PUBLIC_KEYS = [
+    pem_or_path(path) for path in env.list("JWT_PREVIOUS_PUBLIC_KEY_FILES", default=[]) if path.strip()
+]
+JWKS_URL = env.str("JWKS_URL", default="")
+if JWT_ALGORITHM not in ("HS256", "RS256", "ES256"):
+    raise ImproperlyConfigured(f"JWT_ALGORITHM must be HS256, RS256 or ES256, not {JWT_ALGORITHM!r}.")
+if JWT_ALGORITHM != "HS256" and not (JWT_PRIVATE_KEY or JWT_PUBLIC_KEY or JWKS_URL):
+    raise ImproperlyConfigured(f"JWT_ALGORITHM={JWT_ALGORITHM} needs JWT_PRIVATE_KEY, JWT_PUBLIC_KEY or JWKS_URL.")
+
 SIMPLE_JWT = {
-    "ALGORITHM": "HS256",
-    "SIGNING_KEY": JWT_SIGNING_KEY,
+    "ALGORITHM": JWT_ALGORITHM,
+    "SIGNING_KEY": JWT_PRIVATE_KEY or JWT_SIGNING_KEY,
+    "VERIFYING_KEY": JWT_PUBLIC_KEY,
     "ACCESS_TOKEN_LIFETIME": timedelta(seconds=ACCESS_TOKEN_LIFETIME),
     "REFRESH_TOKEN_LIFETIME": timedelta(seconds=REFRESH_TOKEN_LIFETIME),
     "LEEWAY": JWT_LEEWAY,

@@ -3,11 +3,13 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from accounts.views import JwksView
 from jwtsite import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path(".well-known/jwks.json", JwksView.as_view(), name="jwks"),
     path("api/", include("accounts.urls")),
     path("api/", include("posts.urls")),
     # Unknown API paths answer JSON, in debug mode too.
