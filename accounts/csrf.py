@@ -1,6 +1,7 @@
 """CSRF enforcement for cookie-authenticated and ``/api/auth/`` requests."""
 
 from django.http import HttpRequest
+from django.http.multipartparser import MultiPartParserError
 from rest_framework import exceptions
 from rest_framework.authentication import CSRFCheck
 
@@ -18,6 +19,10 @@ def enforce_csrf(request: HttpRequest) -> None:
 
     check = CSRFCheck(no_response)
     check.process_request(request)
-    reason = check.process_view(request, None, (), {})
+    try:
+        # Without the header Django looks for the token in the form body.
+        reason = check.process_view(request, None, (), {})
+    except MultiPartParserError as exc:
+        raise exceptions.ParseError(f"Malformed multipart body: {exc}") from exc
     if reason:
         raise exceptions.PermissionDenied(f"CSRF Failed: {reason}", code="csrf_failed")

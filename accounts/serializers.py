@@ -16,6 +16,8 @@ PASSWORD_MAX_LENGTH = 4096
 class UserOutputSerializer(serializers.ModelSerializer):
     """``U`` in API.md: ``{"id", "username", "email"}``."""
 
+    email = serializers.CharField(read_only=True, help_text="An email address, or empty.")
+
     class Meta:
         model = User
         fields = ["id", "username", "email"]
@@ -115,3 +117,23 @@ class SessionOutputSerializer(serializers.ModelSerializer):
 
     def get_current(self, session: Session) -> bool:
         return str(session.pk) == self.context.get("current_session_id")
+
+
+class RegisterOutputSerializer(serializers.Serializer):
+    user = UserOutputSerializer()
+
+
+class JwkSerializer(serializers.Serializer):
+    kty = serializers.CharField()
+    kid = serializers.CharField()
+    use = serializers.CharField()
+    alg = serializers.CharField()
+    n = serializers.CharField(required=False)
+    e = serializers.CharField(required=False)
+    crv = serializers.CharField(required=False)
+    x = serializers.CharField(required=False)
+    y = serializers.CharField(required=False)
+
+
+class JwksOutputSerializer(serializers.Serializer):
+    keys = JwkSerializer(many=True)

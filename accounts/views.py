@@ -10,6 +10,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
@@ -25,19 +26,23 @@ from accounts.permissions import CanIssueTokens, CsrfProtected
 from accounts.serializers import (
     CredentialsInputSerializer,
     ExpiriesOutputSerializer,
+    JwksOutputSerializer,
     LoginInputSerializer,
     LoginOutputSerializer,
     PasswordChangeInputSerializer,
     RefreshInputSerializer,
     RegisterInputSerializer,
+    RegisterOutputSerializer,
     SessionOutputSerializer,
     TokenPairOutputSerializer,
     UserOutputSerializer,
 )
 from accounts.throttles import LOGIN_THROTTLES
 from accounts.tokens import SESSION_CLAIM, IssuedTokens
+from jwtsite.openapi import CSRF_HEADER, errors
 
 WWW_AUTHENTICATE = 'Bearer realm="api"'
+SETS_COOKIES = "Sets the httpOnly `access_token` and `refresh_token` cookies."
 
 
 def session_failed(exc: SessionError) -> exceptions.AuthenticationFailed:
@@ -85,6 +90,7 @@ def expiries(tokens: IssuedTokens) -> dict:
 class CsrfView(AnonymousCookieAuthAPIView):
     """Sets the ``csrftoken`` cookie; 204."""
 
+    @extend_schema(tags=["auth"], auth=[], responses={204: OpenApiResponse(description="Sets the `csrftoken` cookie.")})
     def get(self, request: Request) -> Response:
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -92,6 +98,18 @@ class CsrfView(AnonymousCookieAuthAPIView):
 class RegisterView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
     """Takes ``username``, ``password``, ``email``; creates the user and logs them in. 201 ``{"user"}``."""
 
+    @extend_schema(
+        tags=["auth"],
+        auth=[],
+        parameters=[CSRF_HEADER],
+        request=RegisterInputSerializer,
+        responses={
+            201: OpenApiResponse(
+                RegisterOutputSerializer, description="Sets the httpOnly `access_token` and `refresh_token` cookies."
+            ),
+            **errors(400, 403, 415, 501),
+        },
+    )
     def post(self, request: Request) -> Response:
         data = RegisterInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -106,6 +124,18 @@ class LoginView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
 
     throttle_classes = LOGIN_THROTTLES
 
+    @extend_schema(
+        tags=["auth"],
+        auth=[],
+        parameters=[CSRF_HEADER],
+        request=LoginInputSerializer,
+        responses={
+            200: OpenApiResponse(
+                LoginOutputSerializer, description="Sets the httpOnly `access_token` and `refresh_token` cookies."
+            ),
+            **errors(400, 401, 403, 415, 429, 501),
+        },
+    )
     def post(self, request: Request) -> Response:
         data = LoginInputSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
@@ -122,6 +152,16 @@ class LoginView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
 class RefreshView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
     """Rotates the refresh cookie and issues a new access cookie. 200 expiries."""
 
+    @extend_schema(
+        tags=["auth"],
+        auth=[],
+        parameters=[CSRF_HEADER],
+        request=None,
+        responses={
+            200: OpenApiResponse(ExpiriesOutputSerializer, description="Rotates both cookies."),
+            **errors(401, 403, 501),
+        },
+    )
     def post(self, request: Request) -> Response:
         raw_refresh = request.COOKIES.get(conf.refresh_cookie_name())
         try:
@@ -144,6 +184,13 @@ class RefreshView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
 class LogoutView(AnonymousCookieAuthAPIView):
     """Revokes this session and clears the cookies; 204 even with no or a broken cookie."""
 
+    @extend_schema(
+        tags=["auth"],
+        auth=[],
+        parameters=[CSRF_HEADER],
+        request=None,
+        responses={204: OpenApiResponse(description="This session revoked, cookies cleared."), **errors(403)},
+    )
     def post(self, request: Request) -> Response:
         raw_refresh = request.COOKIES.get(conf.refresh_cookie_name())
         if raw_refresh:
@@ -160,6 +207,12 @@ class LogoutAllView(CookieAuthAPIView):
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        tags=["auth"],
+        parameters=[CSRF_HEADER],
+        request=None,
+        responses={204: OpenApiResponse(description="Every session revoked, cookies cleared."), **errors(401, 403)},
+    )
     def post(self, request: Request) -> Response:
         services.user_sessions_revoke_all(user=request.user)
         response = Response(status=status.HTTP_204_NO_CONTENT)
@@ -172,6 +225,15 @@ class PasswordChangeView(TokenIssuingMixin, CookieAuthAPIView):
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        tags=["auth"],
+        parameters=[CSRF_HEADER],
+        request=PasswordChangeInputSerializer,
+        responses={
+            204: OpenApiResponse(description="Other sessions revoked; this one's cookies re-issued."),
+            **errors(400, 401, 403, 415, 501),
+        },
+    )
     def post(self, request: Request) -> Response:
         data = PasswordChangeInputSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
@@ -193,6 +255,7 @@ class SessionListView(CookieAuthAPIView):
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(tags=["auth"], responses={200: SessionOutputSerializer(many=True), **errors(401)})
     def get(self, request: Request) -> Response:
         sessions = selectors.session_list_live(user=request.user)
         context = {"current_session_id": current_session_id(request)}
@@ -204,6 +267,11 @@ class SessionDetailView(CookieAuthAPIView):
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        tags=["auth"],
+        parameters=[CSRF_HEADER],
+        responses={204: OpenApiResponse(description="That session revoked."), **errors(401, 403, 404)},
+    )
     def delete(self, request: Request, session_id) -> Response:
         session = selectors.session_get_live(user=request.user, session_id=session_id)
         if session is None:
@@ -222,6 +290,7 @@ class JwksView(APIView):
     permission_classes = [AllowAny]
     renderer_classes = [JSONRenderer]
 
+    @extend_schema(tags=["keys"], auth=[], responses={200: JwksOutputSerializer})
     def get(self, request: Request) -> Response:
         response = Response(keys.jwks())
         patch_cache_control(response, public=True, max_age=300)
@@ -233,6 +302,7 @@ class MeView(AuthAPIView):
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(tags=["auth"], responses={200: UserOutputSerializer, **errors(401)})
     def get(self, request: Request) -> Response:
         return Response(UserOutputSerializer(request.user).data)
 
@@ -244,6 +314,12 @@ class TokenObtainView(TokenIssuingMixin, AuthAPIView):
     permission_classes = [AllowAny]
     throttle_classes = LOGIN_THROTTLES
 
+    @extend_schema(
+        tags=["token"],
+        auth=[],
+        request=CredentialsInputSerializer,
+        responses={200: TokenPairOutputSerializer, **errors(400, 401, 415, 429, 501)},
+    )
     def post(self, request: Request) -> Response:
         data = CredentialsInputSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
@@ -257,6 +333,12 @@ class TokenRefreshView(TokenIssuingMixin, AuthAPIView):
     authentication_classes = []
     permission_classes = [AllowAny]
 
+    @extend_schema(
+        tags=["token"],
+        auth=[],
+        request=RefreshInputSerializer,
+        responses={200: TokenPairOutputSerializer, **errors(400, 401, 415, 501)},
+    )
     def post(self, request: Request) -> Response:
         data = RefreshInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -273,6 +355,12 @@ class TokenBlacklistView(AuthAPIView):
     authentication_classes = []
     permission_classes = [AllowAny]
 
+    @extend_schema(
+        tags=["token"],
+        auth=[],
+        request=RefreshInputSerializer,
+        responses={204: OpenApiResponse(description="That session revoked."), **errors(400, 401, 415)},
+    )
     def post(self, request: Request) -> Response:
         data = RefreshInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -40,11 +40,15 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "corsheaders",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "posts",
 ]
 
 MIDDLEWARE = [
+    # First, so every response gets its headers, those made by other middleware too.
+    "jwtsite.security.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -163,6 +167,17 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # How many reverse proxies append to X-Forwarded-For; 0 trusts only REMOTE_ADDR,
 # so a client cannot pick the IP its login attempts are counted under.
 NUM_PROXIES = env.int("DJANGO_NUM_PROXIES", default=0)
+# Sent on every response by jwtsite/security.py: no inline script anywhere.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
+)
+# HTML pages under these prefixes get their policy instead. DRF's browsable API
+# and the Swagger UI put a few inline styles in their pages (style="" attributes,
+# a <style> block); scripts stay 'self' there too.
+CONTENT_SECURITY_POLICY_RELAXED = {
+    "/api/": CONTENT_SECURITY_POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"),
+}
 
 # JWT
 # ------------------------------------------------------------------------------
@@ -226,6 +241,7 @@ SIMPLE_JWT = {
 
 # Cookie names follow JWT_COOKIE_SECURE at call time (accounts/cookies.py).
 CSRF_COOKIE_SECURE = JWT_COOKIE_SECURE
+CSRF_FAILURE_VIEW = "jwtsite.views.csrf_failure"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = JWT_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
@@ -250,8 +266,25 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "jwtsite.exceptions.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "NUM_PROXIES": NUM_PROXIES,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+# OPENAPI (drf-spectacular; Swagger UI served from our own static files)
+# ------------------------------------------------------------------------------
+SPECTACULAR_SETTINGS = {
+    "TITLE": "jwtsite API",
+    "DESCRIPTION": "Cookie-JWT sessions for browsers, Bearer tokens for scripts. Contract: API.md.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {},
 }
 
 # LOGGING

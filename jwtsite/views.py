@@ -2,8 +2,9 @@
 
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views import defaults
+from django.views import csrf, defaults
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from jwtsite.middleware import is_api_path, server_error_response
@@ -25,6 +26,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+@csrf_exempt  # Nothing to protect: it only ever answers 404.
 def api_not_found(request: HttpRequest, unmatched: str = "") -> JsonResponse:
     """Catch-all for unknown ``/api/`` paths: JSON, whatever the debug setting."""
     return not_found_response()
@@ -44,3 +46,10 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if is_api_path(request.path):
         return server_error_response()
     return defaults.server_error(request)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: JSON for API paths, the site's page otherwise."""
+    if is_api_path(request.path):
+        return JsonResponse({"detail": f"CSRF Failed: {reason}", "code": "csrf_failed"}, status=403)
+    return csrf.csrf_failure(request, reason=reason, template_name="403_csrf.html")

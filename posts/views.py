@@ -1,15 +1,35 @@
 """The posts API: any authenticated user reads, only the author changes."""
 
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from jwtsite.openapi import errors
 from posts import selectors, services
 from posts.permissions import IsAuthorOrReadOnly
 from posts.serializers import PostInputSerializer, PostListFilterSerializer, PostOutputSerializer
 
+AUTHOR_FILTER = OpenApiParameter("author", str, description="`me` for your own posts, or a user id.")
 
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[AUTHOR_FILTER], responses={200: PostOutputSerializer(many=True), **errors(400, 401, 404)}
+    ),
+    create=extend_schema(
+        request=PostInputSerializer, responses={201: PostOutputSerializer, **errors(400, 401, 403, 415)}
+    ),
+    retrieve=extend_schema(responses={200: PostOutputSerializer, **errors(401, 404)}),
+    update=extend_schema(
+        request=PostInputSerializer, responses={200: PostOutputSerializer, **errors(400, 401, 403, 404, 415)}
+    ),
+    partial_update=extend_schema(
+        request=PostInputSerializer, responses={200: PostOutputSerializer, **errors(400, 401, 403, 404, 415)}
+    ),
+    destroy=extend_schema(responses={204: None, **errors(401, 403, 404)}),
+)
 class PostViewSet(viewsets.ModelViewSet):
     """List, create, read, update and delete posts (``P`` in API.md)."""
 

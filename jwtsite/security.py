@@ -1,0 +1,47 @@
+"""Response hardening: a Content-Security-Policy on every response, no caching of auth answers.
+
+Django's ``SecurityMiddleware`` already sends HSTS, ``X-Content-Type-Options``
+and ``Referrer-Policy``, and ``XFrameOptionsMiddleware`` sends
+``X-Frame-Options``; this middleware adds what Django 5.2 lacks.
+"""
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
+
+# Answers that carry who the user is or set auth cookies: a shared cache or the
+# browser's back button must never replay them, errors (401, 403, 429) included.
+NO_STORE_PREFIXES = ("/api/auth/", "/api/me/")
+
+
+class SecurityHeadersMiddleware:
+    """Adds ``Content-Security-Policy`` to every response and ``Cache-Control: no-store`` to auth answers.
+
+    The policy is ``settings.CONTENT_SECURITY_POLICY``, read per request; DRF
+    responses rendered as HTML (the browsable API, Swagger UI) under a prefix of
+    ``settings.CONTENT_SECURITY_POLICY_RELAXED`` get that mapping's policy instead. A response that already has a policy keeps it.
+    Listed first in ``MIDDLEWARE``, so responses made by other middleware
+    (CORS preflights, redirects, static files) get the headers too.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = policy_for(request.path, response)
+        if request.path.startswith(NO_STORE_PREFIXES):
+            add_never_cache_headers(response)
+        return response
+
+
+def policy_for(path: str, response: HttpResponse) -> str:
+    # Set by DRF's Response only: a page DRF rendered, not any HTML under the prefix.
+    if getattr(response, "accepted_media_type", "").startswith("text/html"):
+        for prefix, policy in settings.CONTENT_SECURITY_POLICY_RELAXED.items():
+            if path.startswith(prefix):
+                return policy
+    return settings.CONTENT_SECURITY_POLICY

@@ -1,0 +1,79 @@
+"""The OpenAPI description: valid, complete against API.md, and served without the internet."""
+
+import re
+from http import HTTPStatus
+
+import pytest
+import yaml
+from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db
+
+# Every operation of API.md's endpoint tables.
+CONTRACT = {
+    ("get", "/api/auth/csrf/"),
+    ("post", "/api/auth/register/"),
+    ("post", "/api/auth/login/"),
+    ("post", "/api/auth/refresh/"),
+    ("post", "/api/auth/logout/"),
+    ("post", "/api/auth/logout-all/"),
+    ("post", "/api/auth/password/"),
+    ("get", "/api/auth/sessions/"),
+    ("delete", "/api/auth/sessions/{session_id}/"),
+    ("get", "/api/me/"),
+    ("post", "/api/token/"),
+    ("post", "/api/token/refresh/"),
+    ("post", "/api/token/blacklist/"),
+    ("get", "/api/posts/"),
+    ("post", "/api/posts/"),
+    ("get", "/api/posts/{id}/"),
+    ("patch", "/api/posts/{id}/"),
+    ("put", "/api/posts/{id}/"),
+    ("delete", "/api/posts/{id}/"),
+}
+
+
+@pytest.fixture(scope="module")
+def schema(tmp_path_factory, django_db_blocker) -> dict:
+    path = tmp_path_factory.mktemp("schema") / "schema.yaml"
+    with django_db_blocker.unblock():
+        call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(path))
+    return yaml.safe_load(path.read_text())
+
+
+def test_schema_validates_with_no_warning_and_covers_the_contract(schema):
+    operations = {(method, path) for path, item in schema["paths"].items() for method in item}
+    assert operations >= CONTRACT
+
+
+def test_both_security_schemes_are_described(schema):
+    assert schema["components"]["securitySchemes"]["bearerAuth"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+    }
+    assert schema["components"]["securitySchemes"]["cookieAuth"]["in"] == "cookie"
+    assert schema["paths"]["/api/me/"]["get"]["security"] == [{"bearerAuth": []}, {"cookieAuth": []}]
+    assert "security" not in schema["paths"]["/api/auth/login/"]["post"]
+
+
+def test_cookie_endpoints_document_the_csrf_header_and_errors(schema):
+    login = schema["paths"]["/api/auth/login/"]["post"]
+    assert {"in": "header", "name": "X-CSRFToken"}.items() <= login["parameters"][0].items()
+    assert {"200", "400", "401", "403", "429"} <= set(login["responses"])
+    assert schema["paths"]["/api/posts/{id}/"]["patch"]["responses"]["403"]
+
+
+def test_schema_endpoint_is_public(client):
+    response = client.get("/api/schema/")
+    assert response.status_code == HTTPStatus.OK
+    assert b"openapi: 3" in response.content
+
+
+def test_swagger_ui_is_served_from_our_own_static_files(client):
+    response = client.get("/api/docs/")
+    assert response.status_code == HTTPStatus.OK
+    html = response.content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
+    external = [url for url in re.findall(r'(?:src|href)="([^"]+)"', html) if url.startswith(("http:", "https:", "//"))]
+    assert external == []
