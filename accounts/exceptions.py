@@ -15,9 +15,14 @@ class SessionError(Exception):
     code = "token_not_valid"
     message = _("Token is invalid or expired.")
 
-    def __init__(self, message: str | None = None) -> None:
+    def __init__(
+        self, message: str | None = None, *, session_id: str | None = None, user_id: int | None = None
+    ) -> None:
         if message is not None:
             self.message = message
+        # Which session it concerns, when known: for the audit trail.
+        self.session_id = session_id
+        self.user_id = user_id
         super().__init__(str(self.message))
 
 

@@ -94,24 +94,26 @@ def session_refresh(*, raw_refresh: str) -> IssuedTokens:
         )
         if session is None:
             raise InvalidRefreshToken()
+        about = {"session_id": claims.sid, "user_id": claims.user_id}
         if session.revoked_at is not None:
-            raise SessionRevoked()
+            raise SessionRevoked(**about)
         if not session.user.is_active:
-            raise UserInactive()
+            raise UserInactive(**about)
         if session.current_jti == claims.jti:
             if claims.ver != session.user.token_version:
-                raise SessionRevoked()
+                raise SessionRevoked(**about)
             return _rotate(session, now)
         if _within_grace(session, claims, now):
             return _issue(session, _current_claims(session), now)
         _revoke(Session.objects.filter(pk=session.pk), now)
-    raise RefreshTokenReused()
+    raise RefreshTokenReused(**about)
 
 
-def session_revoke_by_token(*, raw_refresh: str) -> bool:
-    """Revokes the session a refresh token belongs to; ``False`` if there was none live."""
+def session_revoke_by_token(*, raw_refresh: str) -> Claims | None:
+    """Revokes the session a refresh token belongs to; its claims, or ``None`` if none was live."""
     claims = _decode(raw_refresh)
-    return session_revoke(sessions=Session.objects.filter(pk=claims.sid, user_id=claims.user_id)) > 0
+    revoked = session_revoke(sessions=Session.objects.filter(pk=claims.sid, user_id=claims.user_id))
+    return claims if revoked else None
 
 
 def session_revoke_one(*, session: Session) -> bool:
@@ -220,7 +222,7 @@ def _record_refresh_token(session: Session, user: User, now: datetime) -> Claims
 
 def _rotate(session: Session, now: datetime) -> IssuedTokens:
     if _session_ends_at(session) <= now + timedelta(seconds=1):
-        raise SessionExpired()
+        raise SessionExpired(session_id=str(session.pk), user_id=session.user_id)
     previous_token_id, previous_jti = session.current_token_id, session.current_jti
     claims = _record_refresh_token(session, session.user, now)
     if previous_token_id is not None:
@@ -276,6 +278,7 @@ def _issue(session: Session, refresh: Claims, now: datetime) -> IssuedTokens:
         expires_at=whole_seconds(min(now + conf.access_lifetime(), _session_ends_at(session))),
     )
     return IssuedTokens(
+        user_id=session.user_id,
         session_id=str(session.pk),
         access=encode_access(access),
         refresh=encode_refresh(refresh),

@@ -121,6 +121,7 @@ def decode_refresh(raw: str) -> Claims:
 class IssuedTokens:
     """A signed token pair of one session, as login and refresh hand it out."""
 
+    user_id: int
     session_id: str
     access: str
     refresh: str

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from accounts import views
+from accounts import token_views, views
 
 app_name = "accounts"
 
@@ -17,7 +17,7 @@ urlpatterns = [
     path("auth/sessions/", views.SessionListView.as_view(), name="sessions"),
     path("auth/sessions/<uuid:session_id>/", views.SessionDetailView.as_view(), name="session-detail"),
     path("me/", views.MeView.as_view(), name="me"),
-    path("token/", views.TokenObtainView.as_view(), name="token"),
-    path("token/refresh/", views.TokenRefreshView.as_view(), name="token-refresh"),
-    path("token/blacklist/", views.TokenBlacklistView.as_view(), name="token-blacklist"),
+    path("token/", token_views.TokenObtainView.as_view(), name="token"),
+    path("token/refresh/", token_views.TokenRefreshView.as_view(), name="token-refresh"),
+    path("token/blacklist/", token_views.TokenBlacklistView.as_view(), name="token-blacklist"),
 ]

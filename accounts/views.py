@@ -1,14 +1,13 @@
-"""The auth API: browser (cookie) endpoints under /api/auth/, Bearer endpoints under /api/token/.
+"""The browser (cookie) auth API under /api/auth/, plus /api/me/ and the JWKS document.
 
 Views parse input, call one service or selector and respond; the session
-rules live in accounts/services.py.
+rules live in accounts/services.py, the HTTP glue in accounts/api.py.
 """
 
 import contextlib
 
 from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
-from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
@@ -18,72 +17,33 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import conf, keys, selectors, services
+from accounts import audit, conf, keys, selectors, services
+from accounts.api import (
+    SETS_COOKIES,
+    AnonymousCookieAuthAPIView,
+    AuthAPIView,
+    CookieAuthAPIView,
+    TokenIssuingMixin,
+    current_session_id,
+    expiries,
+    session_failed,
+)
 from accounts.client import client_info
 from accounts.cookies import clear_auth_cookies, set_auth_cookies
-from accounts.exceptions import InvalidRefreshToken, SessionError
-from accounts.permissions import CanIssueTokens, CsrfProtected
+from accounts.exceptions import SessionError
 from accounts.serializers import (
-    CredentialsInputSerializer,
     ExpiriesOutputSerializer,
     JwksOutputSerializer,
     LoginInputSerializer,
     LoginOutputSerializer,
     PasswordChangeInputSerializer,
-    RefreshInputSerializer,
     RegisterInputSerializer,
     RegisterOutputSerializer,
     SessionOutputSerializer,
-    TokenPairOutputSerializer,
     UserOutputSerializer,
 )
 from accounts.throttles import LOGIN_THROTTLES
-from accounts.tokens import SESSION_CLAIM, IssuedTokens
 from jwtsite.openapi import CSRF_HEADER, errors
-
-WWW_AUTHENTICATE = 'Bearer realm="api"'
-SETS_COOKIES = "Sets the httpOnly `access_token` and `refresh_token` cookies."
-
-
-def session_failed(exc: SessionError) -> exceptions.AuthenticationFailed:
-    return exceptions.AuthenticationFailed(exc.message, code=exc.code)
-
-
-def current_session_id(request: Request) -> str | None:
-    return request.auth.get(SESSION_CLAIM) if request.auth is not None else None
-
-
-@method_decorator(never_cache, name="dispatch")
-class AuthAPIView(APIView):
-    """Base of every auth endpoint: never cached; a 401 always says how to authenticate."""
-
-    def get_authenticate_header(self, request: Request) -> str:
-        return WWW_AUTHENTICATE
-
-
-class CookieAuthAPIView(AuthAPIView):
-    """Base of /api/auth/: every unsafe request needs ``X-CSRFToken``."""
-
-    def get_permissions(self):
-        return [CsrfProtected(), *super().get_permissions()]
-
-
-class AnonymousCookieAuthAPIView(CookieAuthAPIView):
-    """An /api/auth/ endpoint that ignores the access cookie (a stale one must not get in the way)."""
-
-    authentication_classes = []
-    permission_classes = [AllowAny]
-
-
-class TokenIssuingMixin:
-    """Refuses (501) on a verifying-only server, which has no key to sign with."""
-
-    def get_permissions(self):
-        return [*super().get_permissions(), CanIssueTokens()]
-
-
-def expiries(tokens: IssuedTokens) -> dict:
-    return {"access_expires": tokens.access_expires, "refresh_expires": tokens.refresh_expires}
 
 
 @method_decorator(ensure_csrf_cookie, name="dispatch")
@@ -104,9 +64,7 @@ class RegisterView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
         parameters=[CSRF_HEADER],
         request=RegisterInputSerializer,
         responses={
-            201: OpenApiResponse(
-                RegisterOutputSerializer, description="Sets the httpOnly `access_token` and `refresh_token` cookies."
-            ),
+            201: OpenApiResponse(RegisterOutputSerializer, description=SETS_COOKIES),
             **errors(400, 403, 415, 501),
         },
     )
@@ -114,6 +72,7 @@ class RegisterView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
         data = RegisterInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user, tokens = services.user_register(**data.validated_data, client=client_info(request))
+        self.audit(audit.REGISTERED, user_id=user.pk, session_id=tokens.session_id)
         response = Response({"user": UserOutputSerializer(user).data}, status=status.HTTP_201_CREATED)
         set_auth_cookies(response, tokens)
         return response
@@ -130,19 +89,15 @@ class LoginView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
         parameters=[CSRF_HEADER],
         request=LoginInputSerializer,
         responses={
-            200: OpenApiResponse(
-                LoginOutputSerializer, description="Sets the httpOnly `access_token` and `refresh_token` cookies."
-            ),
+            200: OpenApiResponse(LoginOutputSerializer, description=SETS_COOKIES),
             **errors(400, 401, 403, 415, 429, 501),
         },
     )
     def post(self, request: Request) -> Response:
-        data = LoginInputSerializer(data=request.data, context={"request": request})
-        data.is_valid(raise_exception=True)
-        user = data.validated_data["user"]
-        tokens = services.session_create(
-            user=user, client=client_info(request), remember=data.validated_data["remember"]
-        )
+        credentials = self.validated_credentials(LoginInputSerializer)
+        user = credentials["user"]
+        tokens = services.session_create(user=user, client=client_info(request), remember=credentials["remember"])
+        self.logged_in(tokens, remember=credentials["remember"])
         body = LoginOutputSerializer({"user": user, **expiries(tokens)}).data
         response = Response(body)
         set_auth_cookies(response, tokens)
@@ -163,13 +118,7 @@ class RefreshView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
         },
     )
     def post(self, request: Request) -> Response:
-        raw_refresh = request.COOKIES.get(conf.refresh_cookie_name())
-        try:
-            if not raw_refresh:
-                raise InvalidRefreshToken("No refresh token.")
-            tokens = services.session_refresh(raw_refresh=raw_refresh)
-        except SessionError as exc:
-            raise session_failed(exc) from exc
+        tokens = self.refreshed(request.COOKIES.get(conf.refresh_cookie_name()))
         response = Response(ExpiriesOutputSerializer(expiries(tokens)).data)
         set_auth_cookies(response, tokens)
         return response
@@ -196,7 +145,7 @@ class LogoutView(AnonymousCookieAuthAPIView):
         if raw_refresh:
             # A broken cookie has nothing to revoke; the cookies go all the same.
             with contextlib.suppress(SessionError):
-                services.session_revoke_by_token(raw_refresh=raw_refresh)
+                self.revoked_by_token(raw_refresh)
         response = Response(status=status.HTTP_204_NO_CONTENT)
         clear_auth_cookies(response)
         return response
@@ -214,7 +163,10 @@ class LogoutAllView(CookieAuthAPIView):
         responses={204: OpenApiResponse(description="Every session revoked, cookies cleared."), **errors(401, 403)},
     )
     def post(self, request: Request) -> Response:
-        services.user_sessions_revoke_all(user=request.user)
+        count = services.user_sessions_revoke_all(user=request.user)
+        self.audit(
+            audit.LOGGED_OUT_EVERYWHERE, user_id=request.user.pk, session_id=current_session_id(request), sessions=count
+        )
         response = Response(status=status.HTTP_204_NO_CONTENT)
         clear_auth_cookies(response)
         return response
@@ -245,6 +197,7 @@ class PasswordChangeView(TokenIssuingMixin, CookieAuthAPIView):
             )
         except SessionError as exc:
             raise session_failed(exc) from exc
+        self.audit(audit.PASSWORD_CHANGED, user_id=request.user.pk, session_id=tokens.session_id)
         response = Response(status=status.HTTP_204_NO_CONTENT)
         set_auth_cookies(response, tokens)
         return response
@@ -277,6 +230,13 @@ class SessionDetailView(CookieAuthAPIView):
         if session is None:
             raise exceptions.NotFound()
         services.session_revoke_one(session=session)
+        self.audit(
+            audit.SESSION_REVOKED,
+            user_id=request.user.pk,
+            session_id=session.pk,
+            by="user",
+            from_session_id=current_session_id(request),
+        )
         response = Response(status=status.HTTP_204_NO_CONTENT)
         if str(session.pk) == current_session_id(request):
             clear_auth_cookies(response)
@@ -305,67 +265,3 @@ class MeView(AuthAPIView):
     @extend_schema(tags=["auth"], responses={200: UserOutputSerializer, **errors(401)})
     def get(self, request: Request) -> Response:
         return Response(UserOutputSerializer(request.user).data)
-
-
-class TokenObtainView(TokenIssuingMixin, AuthAPIView):
-    """Takes ``username``, ``password``; returns ``{"access", "refresh"}`` for Bearer clients."""
-
-    authentication_classes = []
-    permission_classes = [AllowAny]
-    throttle_classes = LOGIN_THROTTLES
-
-    @extend_schema(
-        tags=["token"],
-        auth=[],
-        request=CredentialsInputSerializer,
-        responses={200: TokenPairOutputSerializer, **errors(400, 401, 415, 429, 501)},
-    )
-    def post(self, request: Request) -> Response:
-        data = CredentialsInputSerializer(data=request.data, context={"request": request})
-        data.is_valid(raise_exception=True)
-        tokens = services.session_create(user=data.validated_data["user"], client=client_info(request))
-        return Response(TokenPairOutputSerializer(tokens).data)
-
-
-class TokenRefreshView(TokenIssuingMixin, AuthAPIView):
-    """Takes ``refresh``; returns ``{"access", "refresh"}`` with the same rotation rules as cookies."""
-
-    authentication_classes = []
-    permission_classes = [AllowAny]
-
-    @extend_schema(
-        tags=["token"],
-        auth=[],
-        request=RefreshInputSerializer,
-        responses={200: TokenPairOutputSerializer, **errors(400, 401, 415, 501)},
-    )
-    def post(self, request: Request) -> Response:
-        data = RefreshInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        try:
-            tokens = services.session_refresh(raw_refresh=data.validated_data["refresh"])
-        except SessionError as exc:
-            raise session_failed(exc) from exc
-        return Response(TokenPairOutputSerializer(tokens).data)
-
-
-class TokenBlacklistView(AuthAPIView):
-    """Takes ``refresh``; revokes its session. 204."""
-
-    authentication_classes = []
-    permission_classes = [AllowAny]
-
-    @extend_schema(
-        tags=["token"],
-        auth=[],
-        request=RefreshInputSerializer,
-        responses={204: OpenApiResponse(description="That session revoked."), **errors(400, 401, 415)},
-    )
-    def post(self, request: Request) -> Response:
-        data = RefreshInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        try:
-            services.session_revoke_by_token(raw_refresh=data.validated_data["refresh"])
-        except SessionError as exc:
-            raise session_failed(exc) from exc
-        return Response(status=status.HTTP_204_NO_CONTENT)

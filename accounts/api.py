@@ -1,0 +1,111 @@
+"""Base classes and shared steps of the auth endpoints (cookie and Bearer alike).
+
+They hold what is HTTP about a session: CSRF, the ``WWW-Authenticate``
+header, mapping domain errors to 401s, and the audit trail. The session rules
+themselves stay in accounts/services.py.
+"""
+
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from rest_framework import exceptions
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.serializers import Serializer
+from rest_framework.views import APIView
+
+from accounts import audit, services
+from accounts.client import client_info
+from accounts.exceptions import InvalidRefreshToken, RefreshTokenReused, SessionError
+from accounts.permissions import CanIssueTokens, CsrfProtected
+from accounts.tokens import SESSION_CLAIM, IssuedTokens
+
+WWW_AUTHENTICATE = 'Bearer realm="api"'
+SETS_COOKIES = "Sets the httpOnly `access_token` and `refresh_token` cookies."
+USERNAME_LOG_LENGTH = 150
+
+
+def session_failed(exc: SessionError) -> exceptions.AuthenticationFailed:
+    return exceptions.AuthenticationFailed(exc.message, code=exc.code)
+
+
+def current_session_id(request: Request) -> str | None:
+    return request.auth.get(SESSION_CLAIM) if request.auth is not None else None
+
+
+def expiries(tokens: IssuedTokens) -> dict:
+    return {"access_expires": tokens.access_expires, "refresh_expires": tokens.refresh_expires}
+
+
+def attempted_username(request: Request) -> str | None:
+    username = request.data.get("username") if hasattr(request.data, "get") else None
+    return username[:USERNAME_LOG_LENGTH] if isinstance(username, str) else None
+
+
+@method_decorator(never_cache, name="dispatch")
+class AuthAPIView(APIView):
+    """Base of every auth endpoint: never cached, audited; a 401 always says how to authenticate."""
+
+    def get_authenticate_header(self, request: Request) -> str:
+        return WWW_AUTHENTICATE
+
+    def audit(self, event: str, **details) -> None:
+        audit.audit(event, client=client_info(self.request), **details)
+
+    def throttled(self, request: Request, wait: float | None) -> None:
+        self.audit(audit.LOGIN_THROTTLED, username=attempted_username(request), retry_after=wait)
+        super().throttled(request, wait)
+
+    def validated_credentials(self, serializer_class: type[Serializer]) -> dict:
+        """Checks username and password; a failure is audited and answered with the generic 401."""
+        data = serializer_class(data=self.request.data, context={"request": self.request})
+        try:
+            data.is_valid(raise_exception=True)
+        except exceptions.AuthenticationFailed:
+            self.audit(audit.LOGIN_FAILED, username=attempted_username(self.request))
+            raise
+        return data.validated_data
+
+    def logged_in(self, tokens: IssuedTokens, **details) -> IssuedTokens:
+        self.audit(audit.LOGIN_SUCCEEDED, user_id=tokens.user_id, session_id=tokens.session_id, **details)
+        return tokens
+
+    def refreshed(self, raw_refresh: str | None) -> IssuedTokens:
+        """Rotates ``raw_refresh``; failures (reuse above all) are audited and answered 401."""
+        try:
+            if not raw_refresh:
+                raise InvalidRefreshToken(_("No refresh token."))
+            tokens = services.session_refresh(raw_refresh=raw_refresh)
+        except SessionError as exc:
+            event = audit.REUSE_DETECTED if isinstance(exc, RefreshTokenReused) else audit.REFRESH_FAILED
+            self.audit(event, user_id=exc.user_id, session_id=exc.session_id, reason=exc.code)
+            raise session_failed(exc) from exc
+        self.audit(audit.REFRESHED, user_id=tokens.user_id, session_id=tokens.session_id)
+        return tokens
+
+    def revoked_by_token(self, raw_refresh: str) -> None:
+        """Revokes the session of ``raw_refresh`` (logout); raises ``SessionError`` if it is unusable."""
+        claims = services.session_revoke_by_token(raw_refresh=raw_refresh)
+        if claims is not None:
+            self.audit(audit.LOGGED_OUT, user_id=claims.user_id, session_id=claims.sid)
+
+
+class CookieAuthAPIView(AuthAPIView):
+    """Base of /api/auth/: every unsafe request needs ``X-CSRFToken``."""
+
+    def get_permissions(self):
+        return [CsrfProtected(), *super().get_permissions()]
+
+
+class AnonymousCookieAuthAPIView(CookieAuthAPIView):
+    """An /api/auth/ endpoint that ignores the access cookie (a stale one must not get in the way)."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+
+class TokenIssuingMixin:
+    """Refuses (501) on a verifying-only server, which has no key to sign with."""
+
+    def get_permissions(self):
+        return [*super().get_permissions(), CanIssueTokens()]

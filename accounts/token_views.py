@@ -1,0 +1,76 @@
+"""The header (Bearer) API under /api/token/ for scripts, apps and other servers: no cookies, no CSRF."""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts import services
+from accounts.api import AuthAPIView, TokenIssuingMixin, session_failed
+from accounts.client import client_info
+from accounts.exceptions import SessionError
+from accounts.serializers import CredentialsInputSerializer, RefreshInputSerializer, TokenPairOutputSerializer
+from accounts.throttles import LOGIN_THROTTLES
+from jwtsite.openapi import errors
+
+
+class TokenObtainView(TokenIssuingMixin, AuthAPIView):
+    """Takes ``username``, ``password``; returns ``{"access", "refresh"}`` for Bearer clients."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = LOGIN_THROTTLES
+
+    @extend_schema(
+        tags=["token"],
+        auth=[],
+        request=CredentialsInputSerializer,
+        responses={200: TokenPairOutputSerializer, **errors(400, 401, 415, 429, 501)},
+    )
+    def post(self, request: Request) -> Response:
+        credentials = self.validated_credentials(CredentialsInputSerializer)
+        tokens = services.session_create(user=credentials["user"], client=client_info(request))
+        self.logged_in(tokens, bearer=True)
+        return Response(TokenPairOutputSerializer(tokens).data)
+
+
+class TokenRefreshView(TokenIssuingMixin, AuthAPIView):
+    """Takes ``refresh``; returns ``{"access", "refresh"}`` with the same rotation rules as cookies."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        tags=["token"],
+        auth=[],
+        request=RefreshInputSerializer,
+        responses={200: TokenPairOutputSerializer, **errors(400, 401, 415, 501)},
+    )
+    def post(self, request: Request) -> Response:
+        data = RefreshInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        tokens = self.refreshed(data.validated_data["refresh"])
+        return Response(TokenPairOutputSerializer(tokens).data)
+
+
+class TokenBlacklistView(AuthAPIView):
+    """Takes ``refresh``; revokes its session. 204."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        tags=["token"],
+        auth=[],
+        request=RefreshInputSerializer,
+        responses={204: OpenApiResponse(description="That session revoked."), **errors(400, 401, 415)},
+    )
+    def post(self, request: Request) -> Response:
+        data = RefreshInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            self.revoked_by_token(data.validated_data["refresh"])
+        except SessionError as exc:
+            raise session_failed(exc) from exc
+        return Response(status=status.HTTP_204_NO_CONTENT)
