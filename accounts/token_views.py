@@ -15,11 +15,16 @@ from accounts.throttles import LOGIN_THROTTLES
 from jwtsite.openapi import errors
 
 
-class TokenObtainView(TokenIssuingMixin, AuthAPIView):
-    """Takes ``username``, ``password``; returns ``{"access", "refresh"}`` for Bearer clients."""
+class BearerAPIView(AuthAPIView):
+    """Base of /api/token/: credentials travel in the body, so nothing authenticates the request."""
 
     authentication_classes = []
     permission_classes = [AllowAny]
+
+
+class TokenObtainView(TokenIssuingMixin, BearerAPIView):
+    """Takes ``username``, ``password``; returns ``{"access", "refresh"}`` for Bearer clients."""
+
     throttle_classes = LOGIN_THROTTLES
 
     @extend_schema(
@@ -35,11 +40,8 @@ class TokenObtainView(TokenIssuingMixin, AuthAPIView):
         return Response(TokenPairOutputSerializer(tokens).data)
 
 
-class TokenRefreshView(TokenIssuingMixin, AuthAPIView):
+class TokenRefreshView(TokenIssuingMixin, BearerAPIView):
     """Takes ``refresh``; returns ``{"access", "refresh"}`` with the same rotation rules as cookies."""
-
-    authentication_classes = []
-    permission_classes = [AllowAny]
 
     @extend_schema(
         tags=["token"],
@@ -54,11 +56,8 @@ class TokenRefreshView(TokenIssuingMixin, AuthAPIView):
         return Response(TokenPairOutputSerializer(tokens).data)
 
 
-class TokenBlacklistView(AuthAPIView):
+class TokenBlacklistView(BearerAPIView):
     """Takes ``refresh``; revokes its session. 204."""
-
-    authentication_classes = []
-    permission_classes = [AllowAny]
 
     @extend_schema(
         tags=["token"],

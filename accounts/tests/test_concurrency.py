@@ -30,20 +30,26 @@ def post_json(base_url: str, path: str, payload: dict) -> tuple[int, dict]:
         connection.close()
 
 
-def test_twenty_threads_refreshing_one_token_yield_one_successor(live_server):
+def race_refreshes(base_url: str) -> list[tuple[int, dict]]:
+    """``THREADS`` threads post one refresh token at the same instant; their answers."""
     tokens = services.session_create(user=UserFactory(), client=ClientInfo(ip_address=None, user_agent="race"))
     barrier = threading.Barrier(THREADS)
     results: list[tuple[int, dict]] = []
 
     def refresh() -> None:
         barrier.wait()
-        results.append(post_json(live_server.url, "/api/token/refresh/", {"refresh": tokens.refresh}))
+        results.append(post_json(base_url, "/api/token/refresh/", {"refresh": tokens.refresh}))
 
     threads = [threading.Thread(target=refresh) for _ in range(THREADS)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    return results
+
+
+def test_twenty_threads_refreshing_one_token_yield_one_successor(live_server):
+    results = race_refreshes(live_server.url)
 
     # One request rotates; the others, inside the grace, get that same successor.
     assert sorted(status for status, _ in results) == [HTTPStatus.OK] * THREADS, results
@@ -56,19 +62,7 @@ def test_twenty_threads_refreshing_one_token_yield_one_successor(live_server):
 
 def test_racing_refreshes_after_the_grace_never_leave_two_live_tokens(live_server, settings):
     settings.REFRESH_REUSE_GRACE = 0
-    tokens = services.session_create(user=UserFactory(), client=ClientInfo(ip_address=None, user_agent="race"))
-    barrier = threading.Barrier(THREADS)
-    results: list[tuple[int, dict]] = []
-
-    def refresh() -> None:
-        barrier.wait()
-        results.append(post_json(live_server.url, "/api/token/refresh/", {"refresh": tokens.refresh}))
-
-    threads = [threading.Thread(target=refresh) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = race_refreshes(live_server.url)
 
     statuses = [status for status, _ in results]
     assert all(status in (HTTPStatus.OK, HTTPStatus.UNAUTHORIZED) for status in statuses), results
