@@ -1,5 +1,6 @@
 # jwtsite: `make run` serves the site, `make test` runs every test.
 # Both bootstrap .venv from requirements.txt and skip pip when it has not changed.
+# `make serve` runs it as in production (gunicorn, debug off); `make bench` benchmarks it.
 
 PYTHON ?= python3
 VENV := .venv
@@ -8,7 +9,7 @@ STAMP := $(VENV)/.requirements-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv run test lint format migrate clean
+.PHONY: venv run serve test bench lint format migrate clean
 
 venv: $(STAMP)
 
@@ -24,8 +25,21 @@ run: $(STAMP)
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# Production: debug off, static files collected (whitenoise serves them), gunicorn
+# configured by gunicorn.conf.py (workers, timeouts, logs; see its docstring).
+serve: export DJANGO_DEBUG = 0
+serve: $(STAMP)
+	@test -n "$$DJANGO_SECRET_KEY" || { echo "make serve: DJANGO_SECRET_KEY is not set; export a long random key (see README, Deploying)." >&2; exit 1; }
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py migrate --noinput
+	HOST=$(HOST) PORT=$(PORT) exec $(VENV)/bin/gunicorn --config gunicorn.conf.py jwtsite.wsgi:application
+
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Benchmarks (about 10 minutes): prints a table and writes bench/results.md.
+bench: $(STAMP)
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

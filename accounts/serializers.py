@@ -13,15 +13,16 @@ INVALID_CREDENTIALS = _("No active account found with the given credentials.")
 PASSWORD_MAX_LENGTH = 4096
 
 
-class UserOutputSerializer(serializers.ModelSerializer):
-    """``U`` in API.md: ``{"id", "username", "email"}``."""
+class UserOutputSerializer(serializers.Serializer):
+    """``U`` in API.md: ``{"id", "username", "email"}``.
 
+    Plain fields, not a ModelSerializer: /api/me/ is the hottest path, and a
+    ModelSerializer rebuilds its fields from the model on every request.
+    """
+
+    id = serializers.IntegerField(read_only=True)
+    username = serializers.CharField(read_only=True)
     email = serializers.CharField(read_only=True, help_text="An email address, or empty.")
-
-    class Meta:
-        model = User
-        fields = ["id", "username", "email"]
-        read_only_fields = fields
 
 
 def validate_new_password(password: str, user: User) -> None:

@@ -18,6 +18,7 @@ from rest_framework_simplejwt.tokens import AccessToken, Token
 from accounts import keys
 
 SESSION_CLAIM = "sid"
+MAX_DB_INTEGER = 2**63
 VERSION_CLAIM = "ver"
 
 
@@ -33,7 +34,12 @@ class SessionClaimsMixin:
         expected = {api_settings.USER_ID_CLAIM: int, SESSION_CLAIM: str, VERSION_CLAIM: int}
         for claim, kind in expected.items():
             value = self.payload.get(claim)
-            if not isinstance(value, kind) or isinstance(value, bool):
+            # Integers must also fit the database's 64-bit columns, or the look-up itself fails.
+            if (
+                not isinstance(value, kind)
+                or isinstance(value, bool)
+                or (kind is int and not 0 <= value < MAX_DB_INTEGER)
+            ):
                 raise TokenError(_("Token has no valid '%(claim)s' claim") % {"claim": claim})
 
 

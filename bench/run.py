@@ -1,0 +1,517 @@
+"""``make bench``: jwtsite's benchmarks. Prints a table and writes bench/results.md.
+
+Servers are gunicorn with the repo's gunicorn.conf.py (2 workers, loopback),
+loaded by wrk (bench/lua/); in-process figures come from bench/djtasks.py.
+Every figure is the median of ``--runs`` runs; every comparison is a ratio of
+two figures measured in the same round, back to back. SQLite by default;
+``BENCH_DATABASE_URL=postgres://user@host:port/x`` (and ``BENCH_CACHE_URL``)
+run it on PostgreSQL (databases ``jwtsite_bench_*``, dropped afterwards).
+``BENCH_SETTINGS_MODULE`` (default ``bench.settings``) measures a settings
+change before making it. Working files go to bench/.work/.
+"""
+
+import argparse
+import json
+import os
+import platform
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from contextlib import ExitStack, closing
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from e2e.servers import Client, Gunicorn, with_path  # noqa: E402
+
+BENCH = REPO / "bench"
+WORK = BENCH / ".work"
+LUA = BENCH / "lua"
+RESULTS = BENCH / "results.md"
+WORKERS = 2
+CONNECTIONS = 16
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def ensure_wrk() -> str:
+    """wrk's path, installing Debian's package when it is missing and we may."""
+    if path := shutil.which("wrk"):
+        return path
+    if shutil.which("apt-get") and os.geteuid() == 0:
+        log("installing wrk (apt-get install wrk)")
+        install = ["apt-get", "-o", "DPkg::Lock::Timeout=300", "install", "-y", "-qq", "wrk"]
+        if subprocess.run(install, check=False, capture_output=True).returncode != 0:
+            subprocess.run(["apt-get", "-o", "DPkg::Lock::Timeout=300", "update", "-qq"], check=False)
+            subprocess.run(install, check=False)
+    if path := shutil.which("wrk"):
+        return path
+    sys.exit("bench: wrk is not installed; install it (Debian/Ubuntu: apt-get install wrk) and run again.")
+
+
+# Databases ------------------------------------------------------------------------
+
+
+class Databases:
+    """Throwaway databases, each a copy of one freshly migrated template."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+        self.postgres_url = os.environ.get("BENCH_DATABASE_URL", "")
+        self.created: list[str] = []
+        self.template = self._create_template()
+
+    @property
+    def vendor(self) -> str:
+        return "postgresql" if self.postgres_url else "sqlite"
+
+    def _migrate(self, url: str) -> None:
+        env = {**self.env, "DATABASE_URL": url}
+        subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=REPO, env=env, check=True)
+
+    def _admin(self, statement: str) -> None:
+        import psycopg
+
+        with closing(psycopg.connect(with_path(self.postgres_url, "/postgres"), autocommit=True)) as admin:
+            admin.execute(statement)
+
+    def _create_template(self) -> str:
+        if self.postgres_url:
+            self._admin("DROP DATABASE IF EXISTS jwtsite_bench_template WITH (FORCE)")
+            self._admin("CREATE DATABASE jwtsite_bench_template")
+            self.created.append("jwtsite_bench_template")
+            url = with_path(self.postgres_url, "/jwtsite_bench_template")
+        else:
+            path = WORK / "template.sqlite3"
+            url = f"sqlite:///{path}"
+        self._migrate(url)
+        return url
+
+    def copy(self, name: str) -> str:
+        """A new database ``name``, migrated (a copy of the template); its URL."""
+        if self.postgres_url:
+            database = f"jwtsite_bench_{name}"
+            self._admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+            self._admin(f"CREATE DATABASE {database} TEMPLATE jwtsite_bench_template")
+            self.created.append(database)
+            return with_path(self.postgres_url, f"/{database}")
+        path = WORK / f"{name}.sqlite3"
+        shutil.copyfile(WORK / "template.sqlite3", path)
+        return f"sqlite:///{path}"
+
+    def drop_all(self) -> None:
+        for database in reversed(self.created):
+            self._admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+
+
+# Running things ------------------------------------------------------------------------
+
+
+@dataclass
+class Bench:
+    env: dict[str, str]
+    wrk: str
+    runs: int
+    seconds: int
+    results: dict = field(default_factory=dict)
+
+    def task(self, database_url: str, *args: str) -> dict:
+        """Runs one bench/djtasks.py command on ``database_url``; its JSON result."""
+        env = {**self.env, "DATABASE_URL": database_url}
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.djtasks", *args],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+        if done.returncode != 0:
+            sys.exit(f"bench: djtasks {' '.join(args)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    def server(self, database_url: str, name: str) -> Gunicorn:
+        env = {**self.env, "DATABASE_URL": database_url}
+        return Gunicorn(env=env, log_path=WORK / f"gunicorn-{name}.log", workers=WORKERS)
+
+    def load(self, url: str, script: str, threads: int, connections: int, seconds: float, **env: str) -> dict:
+        """One wrk run; its summary (rps, p50_ms, p99_ms, non2xx, socket_errors)."""
+        command = [self.wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(LUA / script)]
+        run_env = {**os.environ, "BENCH_LUA_DIR": str(LUA), **env}
+        done = subprocess.run(
+            [*command, url], env=run_env, capture_output=True, text=True, timeout=seconds + 60, check=True
+        )
+        summary = json.loads(done.stdout.strip().splitlines()[-1])
+        if summary["non2xx"] or summary["socket_errors"] or not summary["requests"]:
+            sys.exit(f"bench: wrk {url} had failures: {summary}\n{done.stdout}")
+        return summary
+
+    def refresh_load(self, url: str, tokens: list[str], label: str, seconds: float) -> dict:
+        """wrk with one thread (and one connection) per session, each rotating its own token."""
+        path = WORK / f"tokens-{label}.txt"
+        path.write_text("\n".join(tokens) + "\n")
+        count = len(tokens)
+        return self.load(url, "refresh.lua", count, count, seconds, BENCH_TOKENS=str(path))
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def rounds(count: int, one_round: Callable[[int], dict[str, float]]) -> dict[str, float]:
+    """Runs ``one_round`` ``count`` times; the median of each figure it returns."""
+    collected: dict[str, list[float]] = {}
+    for index in range(count):
+        for key, value in one_round(index).items():
+            collected.setdefault(key, []).append(value)
+    return {key: median(values) for key, values in collected.items()}
+
+
+def worker_rss_mb(server: Gunicorn) -> list[float]:
+    sizes = []
+    for pid in server.worker_pids():
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    sizes.append(int(line.split()[1]) / 1024)
+    return sizes
+
+
+# The benchmarks ------------------------------------------------------------------------
+
+
+def bench_main_server(bench: Bench, url: str) -> None:
+    """/api/me/ against the ceiling, refresh against stock simplejwt, logins; worker RSS after."""
+    runs, seconds = bench.runs, bench.seconds
+    setup = bench.task(url, "setup", "--streams", str(CONNECTIONS), "--tokens", str((runs + 1) * (CONNECTIONS + 1)))
+    ours, stock = iter(setup["ours"]), iter(setup["stock"])
+    with bench.server(url, "main") as server:
+        base = server.url
+        me = Client(base).get("/api/me/", headers={"Authorization": f"Bearer {setup['bearer_access']}"})
+        ceiling = Client(base).get("/bench/ceiling/")
+        assert me.status == ceiling.status == 200, (me.body, ceiling.body)
+        bench.results["body_bytes"] = {"me": len(me.body), "ceiling": len(ceiling.body)}
+
+        variants = {
+            "ceiling": ("/bench/ceiling/", {}),
+            "cookie": (
+                "/api/me/",
+                {"BENCH_HEADER_NAME": "Cookie", "BENCH_HEADER_VALUE": "access_token=" + setup["cookie_access"]},
+            ),
+            "bearer": (
+                "/api/me/",
+                {"BENCH_HEADER_NAME": "Authorization", "BENCH_HEADER_VALUE": "Bearer " + setup["bearer_access"]},
+            ),
+        }
+        log(f"GET /api/me/: {runs} rounds x {len(variants)} variants x {seconds} s at {CONNECTIONS} connections")
+        for path, env in variants.values():  # warm-up: imports, connections, caches
+            bench.load(base + path, "get.lua", 2, CONNECTIONS, 2, **env)
+
+        def me_round(index: int) -> dict[str, float]:
+            figures = {}
+            for name, (path, env) in variants.items():
+                summary = bench.load(base + path, "get.lua", 2, CONNECTIONS, seconds, **env)
+                figures |= {f"{name}_{key}": summary[key] for key in ("rps", "p50_ms", "p99_ms")}
+            figures["cookie_ratio"] = figures["cookie_rps"] / figures["ceiling_rps"]
+            figures["bearer_ratio"] = figures["bearer_rps"] / figures["ceiling_rps"]
+            figures["cookie_p99_over_p50"] = figures["cookie_p99_ms"] / figures["cookie_p50_ms"]
+            return figures
+
+        bench.results["me"] = rounds(runs, me_round)
+
+        log(f"refresh: {runs} rounds x (ours, stock) x (1, {CONNECTIONS} sessions) x {seconds} s")
+        ours_url, stock_url = base + "/api/token/refresh/", base + "/bench/stock/token/refresh/"
+        bench.refresh_load(ours_url, [next(ours) for _ in range(CONNECTIONS + 1)], "warm-ours", 1)
+        bench.refresh_load(stock_url, [next(stock) for _ in range(CONNECTIONS + 1)], "warm-stock", 1)
+
+        def refresh_round(index: int) -> dict[str, float]:
+            figures = {}
+            for label, target, source in (("ours", ours_url, ours), ("stock", stock_url, stock)):
+                figures[f"{label}_seq"] = bench.refresh_load(target, [next(source)], f"{label}-seq", seconds)["rps"]
+            for label, target, source in (("ours", ours_url, ours), ("stock", stock_url, stock)):
+                tokens = [next(source) for _ in range(CONNECTIONS)]
+                figures[f"{label}_concurrent"] = bench.refresh_load(target, tokens, f"{label}-conc", seconds)["rps"]
+            figures["seq_ratio"] = figures["ours_seq"] / figures["stock_seq"]
+            figures["concurrent_ratio"] = figures["ours_concurrent"] / figures["stock_concurrent"]
+            return figures
+
+        bench.results["refresh"] = rounds(runs, refresh_round)
+
+        log("login over HTTP (POST /api/token/, sequential)")
+        client, credentials = Client(base), {"username": "bench-user", "password": "bench-password-long-and-unusual"}
+        login_ms = []
+        for _ in range(10):
+            start = time.perf_counter()
+            response = client.post("/api/token/", credentials, cookies={})
+            login_ms.append((time.perf_counter() - start) * 1000)
+            assert response.status == 200, response.body
+        bench.results["http_login_ms"] = median(login_ms)
+        bench.results["worker_rss_mb"] = worker_rss_mb(server)
+
+
+def bench_in_process(bench: Bench, url: str) -> None:
+    log("statements per request, logout-all with 1,000 sessions, login breakdown")
+    bench.results["queries"] = bench.task(url, "queries", "--sessions", "1000", "--repeat", str(bench.runs))
+    bench.results["login"] = bench.task(url, "login", "--repeat", "10")
+
+
+def bench_table_size(bench: Bench, small_url: str, big_url: str, rows: int) -> None:
+    """Sequential refresh with few and with many rows in the token tables: two servers, alternated."""
+    log(f"bulk-loading {rows:,} outstanding tokens (+ sessions and blacklist rows)")
+    live = str(bench.runs + 1)
+    small = bench.task(small_url, "bulk-load", "--rows", str(rows // 1000), "--live", live)
+    big = bench.task(big_url, "bulk-load", "--rows", str(rows), "--live", live)
+    bench.results["table_rows"] = {
+        size: data["outstanding"] + data["blacklisted"] + data["sessions"]
+        for size, data in (("small", small), ("big", big))
+    }
+    bench.results["bulk_load_seconds"] = big["seconds"]
+    log(f"refresh at {bench.results['table_rows']['small']:,} vs {bench.results['table_rows']['big']:,} rows")
+    with bench.server(small_url, "small") as small_server, bench.server(big_url, "big") as big_server:
+        targets = {
+            "small": (small_server.url + "/api/token/refresh/", iter(small["ours"])),
+            "big": (big_server.url + "/api/token/refresh/", iter(big["ours"])),
+        }
+        for name, (target, tokens) in targets.items():
+            bench.refresh_load(target, [next(tokens)], f"warm-{name}", 1)
+
+        def size_round(index: int) -> dict[str, float]:
+            figures = {
+                name: bench.refresh_load(target, [next(tokens)], name, bench.seconds)["rps"]
+                for name, (target, tokens) in targets.items()
+            }
+            figures["slowdown"] = figures["small"] / figures["big"]
+            return figures
+
+        bench.results["table_size"] = rounds(bench.runs, size_round)
+
+
+def bench_cleanup(bench: Bench, big_url: str) -> None:
+    log("cleanup_sessions over the bulk-loaded expired rows")
+    bench.results["cleanup"] = bench.task(big_url, "cleanup")
+
+
+# Report ------------------------------------------------------------------------------------
+
+
+def verdict(ok: bool) -> str:
+    return "pass" if ok else "**FAIL**"
+
+
+def report_rows(results: dict, vendor: str) -> list[tuple[str, str, str, str]]:
+    me, refresh, queries = results["me"], results["refresh"], results["queries"]
+    size, cleanup, login = results["table_size"], results["cleanup"], results["login"]
+    rss = max(results["worker_rss_mb"])
+    rows = [
+        (
+            "`GET /bench/ceiling/` (no auth, same body size): req/s, p50, p99",
+            f"{me['ceiling_rps']:,.0f}/s, {me['ceiling_p50_ms']:.1f} ms, {me['ceiling_p99_ms']:.1f} ms",
+            "",
+            "",
+        ),
+        (
+            "`GET /api/me/` cookie: req/s, p50, p99",
+            f"{me['cookie_rps']:,.0f}/s, {me['cookie_p50_ms']:.1f} ms, {me['cookie_p99_ms']:.1f} ms",
+            "",
+            "",
+        ),
+        (
+            "`GET /api/me/` Bearer: req/s, p50, p99",
+            f"{me['bearer_rps']:,.0f}/s, {me['bearer_p50_ms']:.1f} ms, {me['bearer_p99_ms']:.1f} ms",
+            "",
+            "",
+        ),
+        ("cookie / ceiling throughput", f"{me['cookie_ratio']:.2f}", "≥ 0.50", verdict(me["cookie_ratio"] >= 0.5)),
+        ("Bearer / ceiling throughput", f"{me['bearer_ratio']:.2f}", "", ""),
+        (
+            f"cookie p99 / p50 at {CONNECTIONS} connections",
+            f"{me['cookie_p99_over_p50']:.2f}",
+            "≤ 3",
+            verdict(me["cookie_p99_over_p50"] <= 3),
+        ),
+        (
+            "statements: authenticated request (cookie / Bearer)",
+            f"{queries['me_cookie']} / {queries['me_bearer']}",
+            "≤ 1",
+            verdict(max(queries["me_cookie"], queries["me_bearer"]) <= 1),
+        ),
+        (
+            "statements: refresh (ours / stock simplejwt)",
+            f"{queries['refresh_ours']} / {queries['refresh_stock']}",
+            "≤ 8",
+            verdict(queries["refresh_ours"] <= 8),
+        ),
+        ("refresh/s sequential: ours / stock", f"{refresh['ours_seq']:,.0f} / {refresh['stock_seq']:,.0f}", "", ""),
+        (
+            "refresh sequential, ours ÷ stock",
+            f"{refresh['seq_ratio']:.2f}x",
+            "≥ 1.5x (SQLite)" if vendor == "sqlite" else "(SQLite budget)",
+            verdict(refresh["seq_ratio"] >= 1.5) if vendor == "sqlite" else "",
+        ),
+        (
+            f"refresh/s, {CONNECTIONS} concurrent sessions: ours / stock",
+            f"{refresh['ours_concurrent']:,.0f} / {refresh['stock_concurrent']:,.0f} "
+            f"({refresh['concurrent_ratio']:.2f}x)",
+            "",
+            "",
+        ),
+        (
+            f"refresh/s sequential at {results['table_rows']['small']:,} / {results['table_rows']['big']:,} "
+            "token-table rows",
+            f"{size['small']:,.0f} / {size['big']:,.0f}",
+            "",
+            "",
+        ),
+        ("refresh time at 1M rows ÷ at 1k rows", f"{size['slowdown']:.2f}", "≤ 1.2", verdict(size["slowdown"] <= 1.2)),
+        (
+            f"logout-all, {queries['logout_all_sessions']:,} sessions: statements, time (whole request)",
+            f"{queries['logout_all_queries']}, {queries['logout_all_ms']:.1f} ms",
+            "≤ 8 statements",
+            verdict(queries["logout_all_queries"] <= 8),
+        ),
+        (
+            f"login ({login['hasher']}): whole request / check_password alone / session creation",
+            f"{login['login_ms']:.0f} / {login['check_password_ms']:.0f} / {login['session_create_ms']:.1f} ms "
+            f"(hasher {100 * login['check_password_ms'] / login['login_ms']:.0f}%)",
+            "",
+            "",
+        ),
+        ("login over HTTP on gunicorn (`POST /api/token/`)", f"{results['http_login_ms']:.0f} ms", "", ""),
+        (f"cleanup_sessions of {cleanup['expired_rows']:,} expired rows: time", f"{cleanup['seconds']:.0f} s", "", ""),
+        (
+            "cleanup_sessions: peak RSS growth",
+            f"{cleanup['rss_growth_mb']:.1f} MB (baseline {cleanup['baseline_rss_mb']:.0f} MB)",
+            "< 100 MB",
+            verdict(cleanup["rss_growth_mb"] < 100),
+        ),
+        ("gunicorn worker RSS after the load (max of 2)", f"{rss:.0f} MB", "≤ 120 MB", verdict(rss <= 120)),
+    ]
+    return rows
+
+
+def markdown_table(rows: list[tuple[str, str, str, str]]) -> str:
+    lines = ["| figure | measured | budget | |", "| --- | --- | --- | --- |"]
+    lines += [f"| {' | '.join(row)} |" for row in rows]
+    return "\n".join(lines)
+
+
+def load_average() -> str:
+    """The 1-minute load average: other work on the machine skews every figure."""
+    return f"{os.getloadavg()[0]:.1f}"
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as info:
+            cpu = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def write_results(results: dict, vendor: str, args: argparse.Namespace, elapsed: float) -> str:
+    table = markdown_table(report_rows(results, vendor))
+    wrk_banner = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False).stdout
+    wrk_version = wrk_banner.split(" Copyright")[0]
+    text = f"""# Benchmark results
+
+Produced by `make bench` (bench/run.py) on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine()}
+(load average {results["load_average"]["start"]} at the start, {results["load_average"]["end"]} at the end);
+database {vendor}, gunicorn with {WORKERS} sync workers on loopback, load from {wrk_version.strip() or "wrk"}.
+Each figure is the median of {args.runs} runs of {args.seconds} s; each ratio is taken within one round
+(the two figures measured back to back) and the median of those is shown. Load generator and
+server share the machine's cores. The whole run took {elapsed / 60:.1f} minutes.
+
+{table}
+
+How each figure is measured:
+
+- **`/api/me/`**: wrk, 2 threads, {CONNECTIONS} connections, the access token in the `access_token`
+  cookie or in `Authorization: Bearer`; the ceiling is `bench/views.py`'s `CeilingView`, the same
+  DRF view class and a body of the same size ({results["body_bytes"]["ceiling"]} vs {results["body_bytes"]["me"]} bytes)
+  without authentication.
+- **Refresh**: wrk with one thread and one connection per session, each presenting its latest
+  refresh token to `POST /api/token/refresh/` (ours) or to simplejwt's own `TokenRefreshView`
+  with `ROTATE_REFRESH_TOKENS` and `BLACKLIST_AFTER_ROTATION` (stock, mounted at
+  `/bench/stock/token/refresh/` by `bench/urls.py`). Statements are counted with Django's
+  `CaptureQueriesContext` around a whole request through Django's test client.
+- **Table size**: two servers, one on a database with ~1k rows in the token tables
+  (outstanding tokens, blacklist, sessions), one with ~1M rows
+  ({results["table_rows"]["big"]:,}, bulk-loaded by INSERT ... SELECT), loaded alternately.
+- **Logout-all**: `POST /api/auth/logout-all/` for a user with 1,000 live sessions.
+- **Login**: `POST /api/auth/login/` through Django's test client, next to one `check_password`
+  and to `services.session_create` alone.
+- **Cleanup**: `manage.py cleanup_sessions` (in-process `call_command`) over the bulk-loaded
+  expired rows; peak RSS (VmHWM, reset before the call) minus RSS before it.
+- **Worker RSS**: VmRSS of each gunicorn worker after all of the load above.
+
+Raw figures (JSON):
+
+```json
+{json.dumps(results, indent=1, sort_keys=True)}
+```
+"""
+    RESULTS.write_text(text)
+    return table
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure (the median is reported)")
+    parser.add_argument("--seconds", type=int, default=5, help="seconds per wrk run")
+    parser.add_argument("--rows", type=int, default=500_000, help="outstanding tokens in the big table (x2 rows)")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 1 run of 2 s, 20,000 rows")
+    args = parser.parse_args()
+    if args.quick:
+        args.runs, args.seconds, args.rows = 1, 2, 20_000
+    started = time.monotonic()
+    load_at_start = load_average()
+    wrk = ensure_wrk()
+    shutil.rmtree(WORK, ignore_errors=True)
+    (WORK / "static").mkdir(parents=True)
+    env = {
+        **{name: value for name, value in os.environ.items() if not name.startswith(("DJANGO_", "JWT_"))},
+        # Another module (importing bench.settings) tries a settings change out.
+        "DJANGO_SETTINGS_MODULE": os.environ.get("BENCH_SETTINGS_MODULE", "bench.settings"),
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_DEBUG": "0",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_LOG_LEVEL": "WARNING",
+        "JWT_COOKIE_SECURE": "0",
+        "ACCESS_TOKEN_LIFETIME": "3600",
+        "LOGIN_RATE_USERNAME": "1000000/min",
+        "LOGIN_RATE_IP": "1000000/min",
+        "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "locmemcache://"),
+        "GUNICORN_ACCESS_LOG": "off",
+    }
+    bench = Bench(env=env, wrk=wrk, runs=args.runs, seconds=args.seconds)
+    with ExitStack() as cleanup:
+        databases = Databases(env)
+        cleanup.callback(databases.drop_all if databases.vendor == "postgresql" else lambda: None)
+        log(f"database: {databases.vendor}")
+        main_url = databases.copy("main")
+        bench_main_server(bench, main_url)
+        bench_in_process(bench, main_url)
+        small_url, big_url = databases.copy("small"), databases.copy("big")
+        bench_table_size(bench, small_url, big_url, args.rows)
+        bench_cleanup(bench, big_url)
+    bench.results["load_average"] = {"start": load_at_start, "end": load_average()}
+    table = write_results(bench.results, databases.vendor, args, time.monotonic() - started)
+    print()
+    print(table)
+    print(f"\nwritten to {RESULTS.relative_to(REPO)} in {(time.monotonic() - started) / 60:.1f} minutes")
+
+
+if __name__ == "__main__":
+    main()

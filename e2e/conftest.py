@@ -1,0 +1,165 @@
+"""Fixtures for the browser tests: Debian's Chromium, driven by Playwright, against pytest-django's live server.
+
+Everything here is opt-in: only a test that asks for ``site``, ``chromium`` or
+``new_page`` starts a browser, so non-browser tests in this directory (the
+multi-process ones) never meet these fixtures. A missing browser skips those
+tests with the reason, except under CI (``CI`` set), where it fails them.
+
+Failed tests leave a screenshot and the console log of every page they opened
+in ``e2e/artifacts/`` (``pytest_runtest_makereport`` below).
+"""
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
+# Playwright's own waits (clicks, expect) give up after this long; the slowest
+# page here answers in well under a second.
+DEFAULT_TIMEOUT_MS = 10_000
+
+
+def browser_unavailable(reason: str) -> None:
+    """Skips the test locally; fails it under CI, where the browser tests must run."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set, so the browser tests may not be skipped)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def playwright_driver() -> Iterator:
+    """Playwright's sync driver, started once per run."""
+    if not (os.path.isfile(CHROMIUM_PATH) and os.access(CHROMIUM_PATH, os.X_OK)):
+        browser_unavailable(f"no Chromium at {CHROMIUM_PATH}: apt-get install chromium (or set CHROMIUM_PATH)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        browser_unavailable("the playwright package is not installed (pip install -r requirements.txt)")
+
+    # Playwright's sync API keeps an asyncio loop running in this thread, so
+    # Django would refuse every ORM call the tests make next to it. Nothing
+    # here is async: the live server runs its own threads.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    driver = sync_playwright().start()
+    try:
+        yield driver
+    finally:
+        driver.stop()
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright_driver):
+    """One headless Chromium for the whole run; each test gets fresh contexts."""
+    try:
+        browser = playwright_driver.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS, headless=True)
+    except Exception as exc:  # any launch failure means "no usable browser"
+        browser_unavailable(f"Chromium at {CHROMIUM_PATH} did not start: {exc}")
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def site(live_server, settings) -> str:
+    """The live server's base URL, with the production cookie settings.
+
+    Cookies stay ``Secure`` (and the auth cookies keep their ``__Host-`` and
+    ``__Secure-`` names), as with debug off in production: the live server is
+    plain HTTP, but on ``http://localhost`` Chromium treats the origin as
+    secure and keeps Secure cookies. Any other host would need
+    ``JWT_COOKIE_SECURE = False`` here.
+    """
+    url = live_server.url
+    assert url.startswith("http://localhost:"), f"Secure cookies need a localhost origin, got {url}"
+    settings.JWT_COOKIE_SECURE = True
+    settings.CSRF_COOKIE_SECURE = True
+    settings.SESSION_COOKIE_SECURE = True
+    return url
+
+
+@dataclass
+class OpenedPage:
+    """A page a test opened, with what its console said (saved if the test fails)."""
+
+    name: str
+    page: object
+    console: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def opened_pages() -> list[OpenedPage]:
+    return []
+
+
+@pytest.fixture
+def new_page(chromium, site, opened_pages) -> Iterator[Callable]:
+    """``new_page(name)``: a page in a fresh browser context (its own cookies: a separate device).
+
+    Every context is closed after the test.
+    """
+    contexts = []
+
+    def open_page(name: str = "page"):
+        context = chromium.new_context(base_url=site)
+        context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        opened = OpenedPage(name=name, page=page)
+        page.on("console", lambda message: opened.console.append(f"[{message.type}] {message.text}"))
+        page.on("pageerror", lambda error: opened.console.append(f"[pageerror] {error}"))
+        opened_pages.append(opened)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    # The site's Content-Security-Policy must never have to refuse our own pages anything.
+    refused = [line for opened in opened_pages for line in opened.console if "Content Security Policy" in line]
+    assert not refused, "\n".join(refused)
+
+
+@pytest.fixture
+def page(new_page):
+    """One page in its own browser context."""
+    return new_page("page")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """On a failed browser test, saves each page's screenshot and console log to ``e2e/artifacts/``."""
+    report = yield
+    opened = item.funcargs.get("opened_pages") if hasattr(item, "funcargs") else None
+    if report.failed and report.when in ("setup", "call") and opened:
+        save_artifacts(item.nodeid, opened)
+    return report
+
+
+def save_artifacts(nodeid: str, opened: list[OpenedPage]) -> None:
+    ARTIFACTS_DIR.mkdir(exist_ok=True)
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid.split("::", 1)[-1])
+    for number, entry in enumerate(opened):
+        prefix = ARTIFACTS_DIR / f"{stem}-{number}-{entry.name}"
+        try:
+            entry.page.screenshot(path=f"{prefix}.png", full_page=True)
+            url = entry.page.url
+        except Exception as exc:  # a crashed page must not hide the test's own failure
+            url = f"(no screenshot: {exc})"
+        Path(f"{prefix}.console.log").write_text(f"url: {url}\n" + "\n".join(entry.console) + "\n")

@@ -1,0 +1,411 @@
+"""The site in a real Chromium: pages, silent refresh, devices, the browsable API and the admin.
+
+Each test drives the pages the way a person would (labels and button names
+from API.md "Pages") against the live server; the browser keeps the tokens in
+httpOnly cookies and the tests check they never become readable by scripts.
+"""
+
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from accounts.models import Session, User
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from posts.models import Post
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "a-long-unusual-passphrase"
+SHORT_ACCESS_LIFETIME = 3  # seconds: long enough to load a page, short enough to wait out
+
+
+def register(page: Page, username: str, password: str = PASSWORD) -> None:
+    page.goto("/register/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Register").click()
+    expect(page.locator("#who-username")).to_have_text(username)
+
+
+def log_in(page: Page, username: str, password: str = DEFAULT_PASSWORD, next_path: str = "") -> None:
+    page.goto(f"/login/{next_path and f'?next={next_path}'}")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(lambda url: "/login/" not in url)
+
+
+def expect_path(page: Page, path: str) -> None:
+    """Waits until the page is at ``path`` (query included) on the live server."""
+    page.wait_for_url(re.compile(rf"^http://[^/]+{re.escape(path)}$"))
+
+
+def count_requests(page: Page, path: str) -> list[str]:
+    """A list that grows by one for every request the page sends to ``path``."""
+    seen: list[str] = []
+    page.on("request", lambda request: seen.append(request.method) if request.url.endswith(path) else None)
+    return seen
+
+
+def wait_for_access_expiry() -> None:
+    # The access cookie's Max-Age is the access lifetime: after it the browser
+    # stops sending it, and the next API call gets a 401.
+    time.sleep(SHORT_ACCESS_LIFETIME + 0.5)
+
+
+def test_register_lands_on_the_signed_in_home(page, site):
+    page.goto("/")
+    expect(page.get_by_role("link", name="Log in")).to_be_visible()
+    expect(page.get_by_role("link", name="Register")).to_be_visible()
+
+    register(page, "alice")
+
+    expect_path(page, "/")
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    expect(page.get_by_role("link", name="Log in")).to_have_count(0)
+    assert User.objects.filter(username="alice").exists()
+
+
+def test_register_shows_api_errors_next_to_their_field(page, site):
+    UserFactory(username="taken")
+    page.goto("/register/")
+    page.get_by_label("Username").fill("taken")
+    page.get_by_label("Password").fill("123")
+    page.get_by_role("button", name="Register").click()
+
+    expect(page.locator("#register-username-error")).to_contain_text("already exists")
+    expect(page.get_by_label("Username")).to_have_attribute("aria-invalid", "true")
+
+    page.get_by_label("Username").fill("fresh")
+    page.get_by_role("button", name="Register").click()
+    expect(page.locator("#register-password-error")).to_contain_text("too short")
+    expect(page.locator("#register-username-error")).to_be_hidden()
+    expect_path(page, "/register/")
+
+
+def test_reload_keeps_you_signed_in_and_log_out_signs_you_out(page, site):
+    register(page, "alice")
+    page.reload()
+    expect(page.locator("#who-username")).to_have_text("alice")
+
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("alert")).to_contain_text("signed out")
+    page.reload()
+    expect(page.get_by_role("link", name="Log in")).to_be_visible()
+    assert Session.objects.live().count() == 0
+
+
+def test_wrong_password_shows_one_generic_message(page, site):
+    user = UserFactory()
+    page.goto("/login/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("#login-form .form-error")).to_contain_text("No active account")
+    expect_path(page, "/login/")
+
+
+def test_expired_access_token_is_refreshed_silently_with_one_request(page, site, settings):
+    settings.ACCESS_TOKEN_LIFETIME = SHORT_ACCESS_LIFETIME
+    register(page, "alice")
+    Post.objects.create(author=User.objects.get(username="alice"), title="Still here", body="")
+    refreshes = count_requests(page, "/api/auth/refresh/")
+
+    wait_for_access_expiry()
+    # /posts/ asks /api/me/ and /api/posts/ at once: both get a 401, one refresh serves both.
+    page.goto("/posts/")
+    expect(page.get_by_role("heading", name="Still here")).to_be_visible()
+    assert refreshes == ["POST"]
+
+    wait_for_access_expiry()
+    statuses = page.evaluate(
+        """async () => {
+            const { api } = await import('/static/js/api.js');
+            const calls = ['/api/me/', '/api/posts/', '/api/auth/sessions/', '/api/me/', '/api/posts/?page=1'];
+            return (await Promise.all(calls.map((path) => api(path)))).map((response) => response.status);
+        }"""
+    )
+    assert statuses == [200] * 5
+    assert refreshes == ["POST", "POST"]
+    expect_path(page, "/posts/")
+
+
+def test_write_edit_and_delete_a_post(page, site):
+    other = UserFactory(username="bob")
+    Post.objects.create(author=other, title="Bob's post", body="Not yours to edit.")
+    register(page, "alice")
+    page.goto("/posts/")
+
+    page.get_by_label("Title").fill("Hello, world")
+    page.get_by_label("Body").fill("My first post.")
+    page.get_by_role("button", name="Publish").click()
+    expect(page.get_by_role("alert")).to_contain_text('Published "Hello, world"')
+    expect(page.get_by_role("heading", name="Hello, world")).to_be_visible()
+    mine = page.locator(f'.post[data-post-id="{Post.objects.get(author__username="alice").pk}"]')
+    expect(mine).to_contain_text("My first post.")
+    expect(page.get_by_label("Title")).to_have_value("")
+
+    bobs = page.locator(".post", has=page.get_by_role("heading", name="Bob's post"))
+    expect(bobs.get_by_role("button")).to_have_count(0)
+
+    mine.get_by_role("button", name="Edit").click()
+    mine.get_by_label("Title").fill("Hello again")
+    mine.get_by_label("Body").fill("Edited.")
+    mine.get_by_role("button", name="Save").click()
+    expect(mine.get_by_role("heading", name="Hello again")).to_be_visible()
+    expect(mine).to_contain_text("Edited.")
+    assert Post.objects.get(author__username="alice").title == "Hello again"
+
+    page.reload()
+    page.once("dialog", lambda dialog: dialog.accept())
+    mine.get_by_role("button", name="Delete").click()
+    expect(page.get_by_role("alert")).to_contain_text("Post deleted")
+    expect(page.get_by_role("heading", name="Hello again")).to_have_count(0)
+    assert not Post.objects.filter(author__username="alice").exists()
+
+
+def test_posts_are_paginated(page, site):
+    author = UserFactory()
+    Post.objects.bulk_create(Post(author=author, title=f"Post {n:02}", body="") for n in range(25))
+    log_in(page, author.username)
+    page.goto("/posts/")
+    expect(page.locator(".post")).to_have_count(20)
+    page.get_by_role("link", name="Older posts").click()
+    expect_path(page, "/posts/?page=2")
+    expect(page.locator(".post")).to_have_count(5)
+    expect(page.get_by_role("link", name="Newer posts")).to_be_visible()
+
+
+def test_signed_out_posts_goes_to_login_and_back(page, site):
+    user = UserFactory()
+    page.goto("/posts/")
+    expect_path(page, "/login/?next=/posts/")
+
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect_path(page, "/posts/")
+    expect(page.get_by_role("button", name="Publish")).to_be_visible()
+
+
+def test_second_device_is_listed_revoked_and_logged_out_everywhere(new_page, site, settings):
+    settings.ACCESS_TOKEN_LIFETIME = SHORT_ACCESS_LIFETIME
+    user = UserFactory()
+    laptop, phone = new_page("laptop"), new_page("phone")
+    log_in(laptop, user.username)
+    log_in(phone, user.username)
+
+    laptop.goto("/sessions/")
+    devices = laptop.locator(".session")
+    expect(devices).to_have_count(2)
+    this_device = devices.filter(has=laptop.get_by_text("This device", exact=True))
+    expect(this_device).to_have_count(1)
+    expect(this_device.get_by_role("button", name="Revoke")).to_have_count(0)
+    expect(this_device).to_contain_text("Chrome")
+    expect(this_device).to_contain_text("127.0.0.1")
+    this_device.get_by_text("User agent").click()
+    expect(this_device.locator(".user-agent")).to_contain_text("Mozilla/5.0")
+
+    devices.get_by_role("button", name="Revoke", exact=True).click()
+    expect(devices).to_have_count(1)
+    expect(laptop.get_by_role("alert")).to_contain_text("Signed out")
+    # The phone's access token lives out its few seconds; then its refresh fails.
+    wait_for_access_expiry()
+    phone.goto("/posts/")
+    expect_path(phone, "/login/?next=/posts/")
+
+    log_in(phone, user.username)
+    laptop.reload()
+    expect(devices).to_have_count(2)
+    laptop.get_by_role("button", name="Log out everywhere").click()
+    laptop.wait_for_url(re.compile(r"/login/"))
+    # No waiting this time: every access token already issued is rejected at once.
+    phone.goto("/posts/")
+    expect_path(phone, "/login/?next=/posts/")
+    laptop.goto("/")
+    expect(laptop.get_by_role("link", name="Log in")).to_be_visible()
+    assert Session.objects.live().count() == 0
+
+
+def test_password_change_keeps_this_device_and_signs_out_the_others(new_page, site):
+    user = UserFactory()
+    laptop, phone = new_page("laptop"), new_page("phone")
+    log_in(laptop, user.username)
+    log_in(phone, user.username)
+
+    laptop.goto("/sessions/")
+    laptop.get_by_label("Current password").fill("wrong")
+    laptop.get_by_label("New password").fill("another-long-passphrase")
+    laptop.get_by_role("button", name="Change password").click()
+    expect(laptop.locator("#old-password-error")).to_be_visible()
+
+    laptop.get_by_label("Current password").fill(DEFAULT_PASSWORD)
+    laptop.get_by_role("button", name="Change password").click()
+    expect(laptop.get_by_role("alert")).to_contain_text("Password changed")
+    expect(laptop.locator(".session")).to_have_count(1)
+    phone.goto("/posts/")
+    expect_path(phone, "/login/?next=/posts/")
+
+
+def test_no_token_is_readable_by_scripts(page, site):
+    register(page, "alice")
+    for path in ("/", "/posts/", "/sessions/", "/api/posts/"):
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+        storage = page.evaluate(
+            """() => ({
+                cookies: document.cookie.split(';').map((c) => c.trim().split('=')[0]).filter(Boolean),
+                local: Object.keys(localStorage).length,
+                session: Object.keys(sessionStorage).length,
+            })"""
+        )
+        assert storage == {"cookies": ["csrftoken"], "local": 0, "session": 0}, path
+
+    cookies = {cookie["name"]: cookie for cookie in page.context.cookies()}
+    assert cookies["__Host-access_token"]["httpOnly"] is True
+    assert cookies["__Secure-refresh_token"]["httpOnly"] is True
+    assert cookies["__Secure-refresh_token"]["path"] == "/api/auth/"
+
+
+def test_browsable_api_shows_the_user_and_logs_in_and_out(page, site):
+    register(page, "alice")
+    page.goto("/api/posts/")
+    expect(page.locator("#api-user")).to_have_text("Signed in as alice")
+
+    # Its POST form works: the cookie authenticates, the form's csrfmiddlewaretoken passes.
+    form = page.locator("#post-object-form")
+    form.locator("input[name=title]").fill("From the browsable API")
+    form.get_by_role("button", name="POST").click()
+    expect(page.locator(".response-info")).to_contain_text("HTTP 201 Created")
+    assert Post.objects.filter(title="From the browsable API").exists()
+
+    page.goto("/api/posts/")
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("link", name="Log in")).to_be_visible()
+    expect(page.locator(".response-info")).to_contain_text("HTTP 401 Unauthorized")
+
+    page.get_by_role("link", name="Log in").click()
+    expect_path(page, "/login/?next=/api/posts/")
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect_path(page, "/api/posts/")
+    expect(page.locator("#api-user")).to_have_text("Signed in as alice")
+
+
+def admin_log_in(page: Page) -> None:
+    admin = UserFactory(username="admin", is_staff=True, is_superuser=True)
+    page.goto("/admin/login/?next=/admin/")
+    page.get_by_label("Username").fill(admin.username)
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect_path(page, "/admin/")
+
+
+def run_admin_action(page: Page, changelist: str, search: str, action_label: str) -> None:
+    page.goto(f"{changelist}?q={search}")
+    page.locator("input.action-select").first.check()
+    page.locator("#action-toggle").check()
+    page.locator("select[name=action]").select_option(label=action_label)
+    page.get_by_role("button", name="Go").click()
+    expect(page.locator(".messagelist")).to_contain_text("evoked")
+
+
+def test_admin_log_out_everywhere_signs_the_user_out_at_once(new_page, site):
+    user = UserFactory()
+    users_page, admin_page = new_page("user"), new_page("admin")
+    log_in(users_page, user.username)
+    users_page.goto("/posts/")
+    expect(users_page.get_by_role("button", name="Publish")).to_be_visible()
+
+    admin_log_in(admin_page)
+    run_admin_action(admin_page, "/admin/accounts/user/", user.username, "Log out everywhere")
+
+    refreshes = count_requests(users_page, "/api/auth/refresh/")
+    users_page.reload()
+    expect_path(users_page, "/login/?next=/posts/")
+    assert refreshes == ["POST"]
+
+
+def test_admin_revoke_selected_sessions_fails_the_users_next_refresh(new_page, site, settings):
+    settings.ACCESS_TOKEN_LIFETIME = SHORT_ACCESS_LIFETIME
+    user = UserFactory()
+    users_page, admin_page = new_page("user"), new_page("admin")
+    log_in(users_page, user.username)
+
+    admin_log_in(admin_page)
+    run_admin_action(admin_page, "/admin/accounts/session/", user.username, "Revoke selected sessions")
+    assert Session.objects.filter(user=user).live().count() == 0
+
+    wait_for_access_expiry()
+    refreshes = count_requests(users_page, "/api/auth/refresh/")
+    users_page.goto("/posts/")
+    expect_path(users_page, "/login/?next=/posts/")
+    assert refreshes == ["POST"]
+
+
+def test_login_next_never_leaves_the_site(page, site):
+    user = UserFactory()
+    page.goto("/")
+    verdicts = page.evaluate(
+        """async () => {
+            const { safeNextPath } = await import('/static/js/api.js');
+            const candidates = ['/posts/', '/posts/?page=2', '//evil.example', '/\\\\evil.example',
+                                'https://evil.example/', '/\\t/evil.example', 'javascript:alert(1)',
+                                '', ' /posts/', '/%2F%2Fevil.example'];
+            return Object.fromEntries(candidates.map((c) => [c, safeNextPath(c)]));
+        }"""
+    )
+    assert verdicts == {
+        "/posts/": "/posts/",
+        "/posts/?page=2": "/posts/?page=2",
+        "//evil.example": None,
+        "/\\evil.example": None,
+        "https://evil.example/": None,
+        "/\t/evil.example": None,
+        "javascript:alert(1)": None,
+        "": None,
+        " /posts/": None,
+        "/%2F%2Fevil.example": "/%2F%2Fevil.example",
+    }
+
+    log_in(page, user.username, next_path="//evil.example")
+    expect_path(page, "/")
+    assert page.url.startswith(site)
+
+
+def test_pages_fit_a_phone_and_screenshots_for_the_readme(new_page, site, tmp_path):
+    """Takes the README's screenshots (``JWTSITE_SCREENSHOTS=docs/screenshots`` writes them there).
+
+    On a phone-sized screen no page scrolls sideways.
+    """
+    out = Path(os.environ.get("JWTSITE_SCREENSHOTS") or tmp_path)
+    out.mkdir(parents=True, exist_ok=True)
+    alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
+    Post.objects.create(author=bob, title="Welcome to jwtsite", body="Tokens live in httpOnly cookies.")
+    Post.objects.create(
+        author=alice, title="Short-lived access, rotating refresh", body="Five minutes, then a refresh."
+    )
+    phone = new_page("phone")  # also the second device on the sessions page
+    log_in(phone, "alice")
+    page = new_page("desktop")
+    page.set_viewport_size({"width": 1000, "height": 700})
+    log_in(page, "alice")
+
+    for name, path, ready in [
+        ("home", "/", "#who-username"),
+        ("posts", "/posts/", ".post"),
+        ("sessions", "/sessions/", ".session"),
+    ]:
+        page.goto(path)
+        expect(page.locator(ready).first).to_be_visible()
+        page.screenshot(path=str(out / f"{name}.png"), full_page=True)
+
+        phone.set_viewport_size({"width": 375, "height": 740})
+        phone.goto(path)
+        expect(phone.locator(ready).first).to_be_visible()
+        assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path

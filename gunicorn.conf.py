@@ -1,0 +1,70 @@
+"""Gunicorn settings for production (``make serve``); every value can be overridden from the environment.
+
+    gunicorn -c gunicorn.conf.py jwtsite.wsgi:application
+
+| variable | default | meaning |
+| --- | --- | --- |
+| ``HOST``, ``PORT`` | ``127.0.0.1``, ``8000`` | where to listen (``0.0.0.0`` in a container behind a proxy) |
+| ``WEB_CONCURRENCY`` | 2 x usable cores + 1 | worker processes |
+| ``GUNICORN_TIMEOUT`` | ``30`` | seconds before a silent worker is killed and replaced |
+| ``GUNICORN_GRACEFUL_TIMEOUT`` | ``30`` | seconds a worker gets to finish its requests on restart/stop |
+| ``GUNICORN_KEEPALIVE`` | ``5`` | seconds an idle keep-alive connection from the proxy stays open |
+| ``GUNICORN_ACCESS_LOG`` | ``-`` (stdout) | a file path, or ``off`` |
+| ``GUNICORN_PRELOAD`` | ``1`` | load Django once in the master, then fork (less memory, faster restarts) |
+| ``GUNICORN_CONTROL_SOCKET`` | unset (off) | a path enables gunicorn's control socket |
+
+Preloading is safe here: importing ``jwtsite.wsgi`` opens no database or cache
+connection (Django connects lazily, on a worker's first query), and
+``pre_fork`` closes any the master might have opened, so no worker ever
+inherits a socket another process also uses.
+"""
+
+import os
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name) or default)
+
+
+def _usable_cores() -> int:
+    # sched_getaffinity honours CPU pinning (containers, taskset); cpu_count does not.
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+bind = f"{os.environ.get('HOST') or '127.0.0.1'}:{_int('PORT', 8000)}"
+# Sync workers: the site is CPU- and database-bound and every request is short.
+workers = _int("WEB_CONCURRENCY", 2 * _usable_cores() + 1)
+worker_class = "sync"
+timeout = _int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+keepalive = _int("GUNICORN_KEEPALIVE", 5)
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1") not in ("0", "false", "no", "off")
+
+# Logs: access lines to stdout, errors to stderr, for the process supervisor to collect.
+_access_log = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+accesslog = None if _access_log.lower() in ("", "off", "none") else _access_log
+errorlog = "-"
+# The usual combined format plus the request time in microseconds (%(D)s).
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(D)s'
+
+# The heartbeat file goes to tmpfs: a disk-backed /tmp can stall workers into timeouts.
+if os.path.isdir("/dev/shm"):  # noqa: S108 (gunicorn creates its own unique file in it)
+    worker_tmp_dir = "/dev/shm"  # noqa: S108
+
+# Gunicorn 25+ opens a control socket at one fixed per-user path by default, so two
+# servers on one machine would fight over it; it is opt-in here.
+_control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not _control_socket
+if _control_socket:
+    control_socket = _control_socket
+
+
+def pre_fork(server, worker) -> None:
+    """Closes the master's database connections (if any) so that no worker inherits one."""
+    if server.cfg.preload_app:
+        from django.db import connections
+
+        connections.close_all()

@@ -1,0 +1,42 @@
+// What /login/ and /register/ share: ?next= handling and submitting the form.
+import { api, json, safeNextPath } from '../api.js';
+import { announce, busy, clearErrors, formData, showErrors } from '../ui.js';
+
+// Where to go once signed in: ?next= when it is a path on this site, else home.
+export function nextPath() {
+  return safeNextPath(new URLSearchParams(window.location.search).get('next')) || '/';
+}
+
+// Carries a safe ?next= over to the link to the other form (login <-> register).
+export function keepNextOn(link) {
+  const next = safeNextPath(new URLSearchParams(window.location.search).get('next'));
+  if (next && link) link.href = `${link.pathname}?next=${encodeURIComponent(next).replace(/%2F/gi, '/')}`;
+}
+
+// Posts the form to `path`; on success goes to nextPath(), else shows the errors.
+export function submitTo(form, path, { ok }) {
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    announce('');
+    await busy(form, async () => {
+      let response;
+      try {
+        response = await api(path, { method: 'POST', body: formData(form), refresh: false });
+      } catch {
+        showErrors(form, { detail: 'Could not reach the server. Please try again.' });
+        return;
+      }
+      if (response.status === ok) {
+        window.location.assign(nextPath());
+        return;
+      }
+      const body = await json(response);
+      if (response.status === 429) {
+        const wait = response.headers.get('Retry-After');
+        body.detail = `Too many attempts. ${wait ? `Try again in ${wait} seconds.` : 'Try again later.'}`;
+      }
+      showErrors(form, body);
+    });
+  });
+}

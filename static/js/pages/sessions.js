@@ -1,0 +1,102 @@
+// /sessions/: the user's live devices (this one marked "This device"),
+// "Revoke" on every other one, "Log out everywhere" and the password form.
+import { SignedOut, api, json, loginUrl, paths } from '../api.js';
+import { announce, busy, clearErrors, formData, fromTemplate, part, showErrors, timeElement } from '../ui.js';
+import { describeUserAgent } from '../useragent.js';
+
+const list = document.getElementById('session-list');
+
+function updateCount() {
+  const count = list.children.length;
+  document.getElementById('session-count').textContent = `${count} device${count === 1 ? '' : 's'}`;
+}
+
+function renderSession(session) {
+  const item = fromTemplate('session-template');
+  item.dataset.sessionId = session.id;
+  const { label } = describeUserAgent(session.user_agent);
+  part(item, 'device').textContent = label;
+  part(item, 'user-agent').textContent = session.user_agent || '(none sent)';
+  part(item, 'ip').textContent = session.ip_address || 'unknown';
+  part(item, 'last-used').append(timeElement(session.last_used_at));
+  part(item, 'created').append(timeElement(session.created_at));
+  if (session.current) {
+    item.classList.add('session-current');
+    part(item, 'current').hidden = false;
+    part(item, 'controls').remove();
+  } else {
+    part(item, 'current').remove();
+    const button = item.querySelector('[data-action="revoke"]');
+    button.addEventListener('click', () => revoke(item, session, label, button));
+  }
+  return item;
+}
+
+async function revoke(item, session, label, button) {
+  button.disabled = true;
+  try {
+    const response = await api(`${paths.sessions}${session.id}/`, { method: 'DELETE' });
+    if (response.status === 204 || response.status === 404) {
+      item.remove();
+      updateCount();
+      announce(`Signed out ${label}.`, 'success');
+      // Keep keyboard focus in the list rather than losing it with the removed button.
+      (list.querySelector('[data-action="revoke"]') || document.getElementById('logout-all')).focus();
+    } else {
+      announce((await json(response)).detail || 'Could not revoke that device.', 'error');
+    }
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function loadSessions() {
+  const response = await api(paths.sessions);
+  if (!response.ok) {
+    announce('Could not load your devices. Please reload the page.', 'error');
+    return false;
+  }
+  list.replaceChildren(...(await json(response)).map(renderSession));
+  updateCount();
+  return true;
+}
+
+document.getElementById('logout-all').addEventListener('click', async (event) => {
+  const button = event.currentTarget;
+  button.disabled = true;
+  try {
+    const response = await api(paths.logoutAll, { method: 'POST' });
+    if (response.status === 204) {
+      window.location.assign(loginUrl('/sessions/'));
+      return;
+    }
+    announce((await json(response)).detail || 'Could not sign out everywhere.', 'error');
+  } finally {
+    button.disabled = false;
+  }
+});
+
+const passwordForm = document.getElementById('password-form');
+passwordForm.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  await busy(passwordForm, async () => {
+    const response = await api(paths.password, { method: 'POST', body: formData(passwordForm) });
+    if (response.status !== 204) {
+      showErrors(passwordForm, await json(response));
+      return;
+    }
+    passwordForm.reset();
+    clearErrors(passwordForm);
+    announce('Password changed. Every other device has been signed out.', 'success');
+    await loadSessions();
+  });
+});
+
+try {
+  if (await loadSessions()) {
+    document.getElementById('sessions-pending').hidden = true;
+    document.getElementById('sessions-ready').hidden = false;
+  }
+} catch (error) {
+  if (!(error instanceof SignedOut)) throw error;
+}
