@@ -19,6 +19,7 @@ from accounts import keys
 
 SESSION_CLAIM = "sid"
 MAX_DB_INTEGER = 2**63
+MAX_EPOCH = 253402300800  # 10000-01-01: past datetime's range
 VERSION_CLAIM = "ver"
 
 
@@ -30,6 +31,12 @@ class SessionClaimsMixin:
         return keys.token_backend()
 
     def verify(self) -> None:
+        # PyJWT reads a boolean iat/nbf as 0/1, and an enormous exp overflows
+        # simplejwt's datetime conversion: check the times are plain integers.
+        for claim in ("exp", "iat", "nbf"):
+            value = self.payload.get(claim)
+            if (claim == "exp" or value is not None) and (type(value) is not int or not 0 <= value < MAX_EPOCH):
+                raise TokenError(_("Token has no valid '%(claim)s' claim") % {"claim": claim})
         super().verify()
         expected = {api_settings.USER_ID_CLAIM: int, SESSION_CLAIM: str, VERSION_CLAIM: int}
         for claim, kind in expected.items():
@@ -41,6 +48,10 @@ class SessionClaimsMixin:
                 or (kind is int and not 0 <= value < MAX_DB_INTEGER)
             ):
                 raise TokenError(_("Token has no valid '%(claim)s' claim") % {"claim": claim})
+        try:
+            uuid.UUID(self.payload[SESSION_CLAIM])
+        except ValueError as exc:
+            raise TokenError(_("Token has no valid '%(claim)s' claim") % {"claim": SESSION_CLAIM}) from exc
 
 
 class SessionAccessToken(SessionClaimsMixin, AccessToken):

@@ -4,6 +4,9 @@ import logging
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from rest_framework.exceptions import APIException
+
+from jwtsite.exceptions import as_api_exception, error_body
 
 logger = logging.getLogger("django.request")
 
@@ -13,7 +16,10 @@ def is_api_path(path: str) -> bool:
 
 
 class JsonApiErrorsMiddleware:
-    """Answers an unhandled exception under ``/api/`` with a JSON 500.
+    """Answers an exception that escaped the views under ``/api/`` with JSON.
+
+    Django's request errors (a body too large, a malformed multipart) get
+    their 4xx; anything else a 500.
 
     Without it, debug mode shows Django's HTML debug page to API clients.
     """
@@ -27,6 +33,9 @@ class JsonApiErrorsMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not is_api_path(request.path):
             return None
+        known = as_api_exception(exception)
+        if isinstance(known, APIException):
+            return JsonResponse(error_body(known), status=known.status_code)
         logger.error(
             "Internal Server Error: %s",
             request.path,

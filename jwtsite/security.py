@@ -21,9 +21,10 @@ class SecurityHeadersMiddleware:
 
     The policy is ``settings.CONTENT_SECURITY_POLICY``, read per request; DRF
     responses rendered as HTML (the browsable API, Swagger UI) under a prefix of
-    ``settings.CONTENT_SECURITY_POLICY_RELAXED`` get that mapping's policy instead. A response that already has a policy keeps it.
-    Listed first in ``MIDDLEWARE``, so responses made by other middleware
-    (CORS preflights, redirects, static files) get the headers too.
+    ``settings.CONTENT_SECURITY_POLICY_RELAXED`` get that mapping's policy
+    instead. A response that already has a policy keeps it. Listed first in
+    ``MIDDLEWARE``, so responses made by other middleware (CORS preflights,
+    redirects, static files) get the headers too.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
