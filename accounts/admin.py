@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts import services
+from accounts.audit import LOGGED_OUT_EVERYWHERE, SESSION_REVOKED, audit
+from accounts.client import client_info
 from accounts.models import Session, User
 
 for model in (OutstandingToken, BlacklistedToken):
@@ -65,7 +67,18 @@ class SessionAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Revoke selected sessions"), permissions=["delete"])
     def revoke_sessions(self, request: HttpRequest, queryset: QuerySet[Session]) -> None:
+        live = list(queryset.filter(revoked_at__isnull=True).values_list("pk", "user_id"))
         count = services.session_revoke(sessions=queryset)
+        client = client_info(request)
+        for session_id, user_id in live:
+            audit(
+                SESSION_REVOKED,
+                client=client,
+                user_id=user_id,
+                session_id=session_id,
+                by="admin",
+                admin_id=request.user.pk,
+            )
         self.message_user(request, _("Revoked %(count)d session(s).") % {"count": count}, messages.SUCCESS)
 
 
@@ -95,10 +108,14 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.action(description=_("Log out everywhere"), permissions=["change"])
     def revoke_all_sessions(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        user_ids = list(queryset.values_list("pk", flat=True))
         count = services.users_sessions_revoke_all(users=queryset)
+        client = client_info(request)
+        for user_id in user_ids:
+            audit(LOGGED_OUT_EVERYWHERE, client=client, user_id=user_id, by="admin", admin_id=request.user.pk)
         self.message_user(
             request,
             _("Logged out %(users)d user(s) everywhere; %(count)d session(s) revoked.")
-            % {"users": queryset.count(), "count": count},
+            % {"users": len(user_ids), "count": count},
             messages.SUCCESS,
         )

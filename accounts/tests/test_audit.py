@@ -114,3 +114,24 @@ def test_no_line_ever_holds_a_token_or_a_password(audit_lines, device, user):
         if secret and len(secret) > 20:  # the csrftoken cookie is not a credential on its own
             assert secret not in text
     assert "a-secret-typo" not in text
+
+
+def test_admin_revocations_are_audited_as_the_admins(audit_lines, admin_client, admin_user, device, user):
+    session = Session.objects.get(user=user)
+    admin_client.post(
+        reverse("admin:accounts_session_changelist"),
+        {"action": "revoke_sessions", "_selected_action": [str(session.pk)]},
+    )
+    admin_client.post(
+        reverse("admin:accounts_user_changelist"), {"action": "revoke_all_sessions", "_selected_action": [str(user.pk)]}
+    )
+    lines = audit_lines()
+    revoked = only(lines, "session_revoked")
+    assert (revoked["session_id"], revoked["user_id"], revoked["by"], revoked["admin_id"]) == (
+        str(session.pk),
+        user.pk,
+        "admin",
+        admin_user.pk,
+    )
+    everywhere = only(lines, "logged_out_everywhere")
+    assert (everywhere["user_id"], everywhere["by"], everywhere["admin_id"]) == (user.pk, "admin", admin_user.pk)
