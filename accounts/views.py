@@ -125,7 +125,9 @@ class RefreshView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
 
     def handle_exception(self, exc: Exception) -> Response:
         response = super().handle_exception(exc)
-        if response.status_code == status.HTTP_401_UNAUTHORIZED:
+        # A dead refresh cookie is cleared. With none sent there is nothing to
+        # clear, and a Set-Cookie could land after a login racing this call.
+        if response.status_code == status.HTTP_401_UNAUTHORIZED and conf.refresh_cookie_name() in self.request.COOKIES:
             clear_auth_cookies(response)
         return response
 

@@ -90,6 +90,8 @@ class TestFailures:
         assert response.status_code == HTTPStatus.UNAUTHORIZED
         assert response.json() == {"detail": "No refresh token.", "code": "token_not_valid"}
         assert response.headers["WWW-Authenticate"] == 'Bearer realm="api"'
+        # Nothing to clear: a Set-Cookie here could undo a login racing this call.
+        assert "__Host-access_token" not in response.cookies
 
     @pytest.mark.parametrize("raw", ["garbage", "a.b.c", "ü" * 10])
     def test_malformed_cookie_is_401_and_clears_cookies(self, browser, raw):
