@@ -5,9 +5,7 @@ header, mapping domain errors to 401s, and the audit trail. The session rules
 themselves stay in accounts/services.py.
 """
 
-from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.cache import never_cache
 from rest_framework import exceptions
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -42,9 +40,12 @@ def attempted_username(request: Request) -> str | None:
     return username[:USERNAME_LOG_LENGTH] if isinstance(username, str) else None
 
 
-@method_decorator(never_cache, name="dispatch")
 class AuthAPIView(APIView):
-    """Base of every auth endpoint: never cached, audited; a 401 always says how to authenticate."""
+    """Base of every auth endpoint: audited; a 401 always says how to authenticate.
+
+    Its answers are never cached: jwtsite/security.py marks every response
+    under these paths ``no-store``, errors raised before the view included.
+    """
 
     def get_authenticate_header(self, request: Request) -> str:
         return WWW_AUTHENTICATE

@@ -127,15 +127,12 @@ def session_revoke(*, sessions: QuerySet[Session]) -> int:
         return _revoke(sessions, timezone.now())
 
 
-def user_sessions_revoke_all(*, user: AbstractBaseUser | int) -> int:
+def user_sessions_revoke_all(*, user: AbstractBaseUser) -> int:
     """Logs a user out everywhere: every session revoked, every issued token rejected.
 
     A constant number of statements, however many sessions the user has.
     """
-    user_id = getattr(user, "pk", user)
-    with transaction.atomic():
-        User.objects.filter(pk=user_id).update(token_version=F("token_version") + 1)
-        return _revoke(Session.objects.filter(user_id=user_id), timezone.now())
+    return users_sessions_revoke_all(users=User.objects.filter(pk=user.pk))
 
 
 def users_sessions_revoke_all(*, users: QuerySet[User]) -> int:

@@ -1,15 +1,24 @@
-"""URLs of the server-rendered pages (templates/)."""
+"""URLs of the server-rendered pages (templates/pages/, scripts in static/js/pages/)."""
 
 from django.urls import path
 
-from jwtsite import pages
+from jwtsite.pages import PageView
 
 app_name = "pages"
 
+
+def page(template: str, title: str):
+    return PageView.as_view(template_name=f"pages/{template}.html", page_title=title)
+
+
 urlpatterns = [
-    path("", pages.HomePage.as_view(), name="home"),
-    path("login/", pages.LoginPage.as_view(), name="login"),
-    path("register/", pages.RegisterPage.as_view(), name="register"),
-    path("posts/", pages.PostsPage.as_view(), name="posts"),
-    path("sessions/", pages.SessionsPage.as_view(), name="sessions"),
+    # Who am I, decided by /api/me/ in the browser (no redirect).
+    path("", page("home", "Home"), name="home"),
+    # Honours ?next= for same-site paths only (checked in login.js).
+    path("login/", page("login", "Log in"), name="login"),
+    path("register/", page("register", "Register"), name="register"),
+    # Signed out, its script goes to /login/?next=/posts/.
+    path("posts/", page("posts", "Posts"), name="posts"),
+    # The user's devices, revoking them, and the password change form.
+    path("sessions/", page("sessions", "Devices"), name="sessions"),
 ]

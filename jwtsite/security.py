@@ -13,7 +13,7 @@ from django.utils.cache import add_never_cache_headers
 
 # Answers that carry who the user is or set auth cookies: a shared cache or the
 # browser's back button must never replay them, errors (401, 403, 429) included.
-NO_STORE_PREFIXES = ("/api/auth/", "/api/me/")
+NO_STORE_PREFIXES = ("/api/auth/", "/api/me/", "/api/token/")
 
 
 class SecurityHeadersMiddleware:

@@ -1,7 +1,7 @@
 // The one fetch wrapper every page uses to talk to the API.
 //
 // - Cookies only: the access and refresh tokens live in httpOnly cookies and
-//   never touch JavaScript (no localStorage, no sessionStorage).
+//   never reach JavaScript: nothing here reads or keeps them.
 // - Unsafe requests carry X-CSRFToken from the `csrftoken` cookie, fetched
 //   from /api/auth/csrf/ when it is missing.
 // - On a 401, ONE refresh (POST /api/auth/refresh/) is shared by every call
