@@ -7,15 +7,12 @@ from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidTok
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
 
-from accounts import conf
+from accounts import conf, sql
 from accounts.csrf import enforce_csrf
 from accounts.models import User
 from accounts.tokens import VERSION_CLAIM
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-# What requests need of their user; the rest (password hash, dates, names)
-# loads on first use. Fewer columns: less to fetch and convert on every request.
-USER_FIELDS = ("id", "username", "email", "is_active", "is_staff", "is_superuser", "token_version")
 
 
 class JWTCookieAuthentication(JWTAuthentication):
@@ -46,11 +43,11 @@ class JWTCookieAuthentication(JWTAuthentication):
     def get_user(self, validated_token: Token) -> User:
         """The token's user, if it exists, is active and the token's ``ver`` is current."""
         try:
-            user = self.user_model.objects.only(*USER_FIELDS).get(pk=validated_token[api_settings.USER_ID_CLAIM])
+            user = sql.request_user(validated_token[api_settings.USER_ID_CLAIM])
         except KeyError as exc:
             raise InvalidToken(_("Token contained no recognizable user identification")) from exc
-        except self.user_model.DoesNotExist as exc:
-            raise AuthenticationFailed(_("User not found"), code="user_not_found") from exc
+        if user is None:
+            raise AuthenticationFailed(_("User not found"), code="user_not_found")
         if not user.is_active:
             raise AuthenticationFailed(_("User is inactive"), code="user_inactive")
         if validated_token.get(VERSION_CLAIM) != user.token_version:

@@ -12,13 +12,13 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from accounts import conf
+from accounts import conf, sql
 from accounts.client import ClientInfo
 from accounts.exceptions import (
     USERNAME_TAKEN,
@@ -65,7 +65,8 @@ def session_create(*, user: User, client: ClientInfo, remember: bool = True) -> 
         remember=remember,
     )
     with transaction.atomic():
-        refresh = _record_refresh_token(session, user, now)
+        refresh = _refresh_claims(session, user, now)
+        _make_current(session, refresh, sql.insert_refresh_token(refresh))
         session.save(force_insert=True)
         User.objects.filter(pk=user.pk).update(last_login=now)
     return _issue(session, refresh, now)
@@ -83,15 +84,7 @@ def session_refresh(*, raw_refresh: str) -> IssuedTokens:
     claims = _decode(raw_refresh)
     now = timezone.now()
     with transaction.atomic():
-        # Only the user is joined: on PostgreSQL a row lock that waited for a
-        # concurrent rotation re-reads the session, but a joined token row
-        # would still come from the old snapshot (and miss the successor).
-        session = (
-            Session.objects.select_for_update(of=("self",))
-            .select_related("user")
-            .filter(pk=claims.sid, user_id=claims.user_id)
-            .first()
-        )
+        session = sql.lock_session(claims.sid, claims.user_id)
         if session is None:
             raise InvalidRefreshToken()
         about = {"session_id": claims.sid, "user_id": claims.user_id}
@@ -102,11 +95,16 @@ def session_refresh(*, raw_refresh: str) -> IssuedTokens:
         if session.current_jti == claims.jti:
             if claims.ver != session.user.token_version:
                 raise SessionRevoked(**about)
-            return _rotate(session, now)
-        if _within_grace(session, claims, now):
-            return _issue(session, _current_claims(session), now)
-        _revoke(Session.objects.filter(pk=session.pk), now)
-    raise RefreshTokenReused(**about)
+            refresh = _rotate(session, now)
+        elif _within_grace(session, claims, now):
+            refresh = _current_claims(session)
+        else:
+            _revoke(Session.objects.filter(pk=session.pk), now)
+            refresh = None
+    if refresh is None:
+        raise RefreshTokenReused(**about)
+    # Signed after COMMIT: the write lock is held for the database work alone.
+    return _issue(session, refresh, now)
 
 
 def session_revoke_by_token(*, raw_refresh: str) -> Claims | None:
@@ -160,7 +158,8 @@ def user_password_change(*, user: User, session_id: str, new_password: str) -> I
         if session is None:
             raise SessionRevoked()
         session.user = user
-        return _rotate(session, now)
+        refresh = _rotate(session, now)
+    return _issue(session, refresh, now)
 
 
 def sessions_delete_expired(*, batch_size: int = 5000, now: datetime | None = None) -> dict[str, int]:
@@ -201,46 +200,31 @@ def _session_ends_at(session: Session) -> datetime:
     return session.created_at + conf.session_max_age()
 
 
-def _record_refresh_token(session: Session, user: User, now: datetime) -> Claims:
-    """Records a new refresh token as the session's current one (claims only, no text)."""
-    expires_at = whole_seconds(min(now + conf.refresh_lifetime(), _session_ends_at(session)))
-    claims = Claims(
+def _refresh_claims(session: Session, user: User, now: datetime) -> Claims:
+    """A new refresh token of ``session``, issued ``now``: its claims, to record and sign."""
+    return Claims(
         user_id=user.pk,
         sid=str(session.pk),
         ver=user.token_version,
         jti=new_jti(),
         issued_at=whole_seconds(now),
-        expires_at=expires_at,
+        expires_at=whole_seconds(min(now + conf.refresh_lifetime(), _session_ends_at(session))),
     )
-    session.current_token = OutstandingToken.objects.create(
-        user_id=user.pk, jti=claims.jti, token="", created_at=claims.issued_at, expires_at=expires_at
-    )
-    session.current_jti = claims.jti
-    session.expires_at = expires_at
-    return claims
 
 
-def _rotate(session: Session, now: datetime) -> IssuedTokens:
+def _make_current(session: Session, refresh: Claims, token_id: int) -> None:
+    session.current_token_id = token_id
+    session.current_jti = refresh.jti
+    session.expires_at = refresh.expires_at
+
+
+def _rotate(session: Session, now: datetime) -> Claims:
+    """Records the session's next refresh token (the locked row's); its claims, to sign after COMMIT."""
     if _session_ends_at(session) <= now + timedelta(seconds=1):
         raise SessionExpired(session_id=str(session.pk), user_id=session.user_id)
-    previous_token_id, previous_jti = session.current_token_id, session.current_jti
-    claims = _record_refresh_token(session, session.user, now)
-    if previous_token_id is not None:
-        BlacklistedToken.objects.bulk_create([BlacklistedToken(token_id=previous_token_id)], ignore_conflicts=True)
-    session.previous_jti = previous_jti
-    session.rotated_at = now
-    session.last_used_at = now
-    session.save(
-        update_fields=[
-            "current_jti",
-            "current_token",
-            "previous_jti",
-            "rotated_at",
-            "last_used_at",
-            "expires_at",
-        ]
-    )
-    return _issue(session, claims, now)
+    refresh = _refresh_claims(session, session.user, now)
+    sql.record_rotation(session, refresh, now)
+    return refresh
 
 
 def _within_grace(session: Session, claims: Claims, now: datetime) -> bool:
@@ -299,22 +283,5 @@ def _revoke(sessions: QuerySet[Session], now: datetime) -> int:
     """
     count = sessions.filter(revoked_at__isnull=True).update(revoked_at=now)
     if count:
-        _blacklist_current_tokens(sessions.filter(revoked_at=now, current_token__isnull=False), now)
+        sql.blacklist_current_tokens(sessions.filter(revoked_at=now, current_token__isnull=False), now)
     return count
-
-
-def _blacklist_current_tokens(sessions: QuerySet[Session], now: datetime) -> None:
-    # INSERT ... SELECT keeps logout-all at one statement for any number of
-    # sessions; the ORM has no such bulk insert.
-    token_ids_sql, params = sessions.values("current_token_id").query.sql_with_params()
-    quote = connection.ops.quote_name
-    blacklist = quote(BlacklistedToken._meta.db_table)
-    # Only quoted names and ORM-compiled SQL are interpolated; values are parameters.
-    sql = (
-        f"INSERT INTO {blacklist} ({quote('token_id')}, {quote('blacklisted_at')}) "  # noqa: S608
-        f"SELECT s.{quote('current_token_id')}, %s FROM ({token_ids_sql}) s "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {blacklist} b "
-        f"WHERE b.{quote('token_id')} = s.{quote('current_token_id')})"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(now), *params])
