@@ -37,7 +37,7 @@ serve: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# Benchmarks (about 10 minutes): prints a table and writes bench/results.md.
+# Benchmarks (about 3.5 minutes): prints a table and writes bench/results.md.
 bench: $(STAMP)
 	$(PY) bench/run.py $(BENCH_ARGS)
 

@@ -99,6 +99,29 @@ def test_reload_keeps_you_signed_in_and_log_out_signs_you_out(page, site):
     assert Session.objects.live().count() == 0
 
 
+def test_a_503_from_the_api_is_retried_once_after_its_retry_after(page, site):
+    register(page, "alice")
+    answered = []
+
+    def unavailable_once(route):
+        # The server's own answer when its database is down (jwtsite/exceptions.py).
+        if not answered:
+            answered.append(503)
+            route.fulfill(
+                status=503,
+                headers={"Retry-After": "1", "Content-Type": "application/json"},
+                body='{"detail": "The database is unavailable; try again shortly.", "code": "database_unavailable"}',
+            )
+        else:
+            answered.append("server")
+            route.continue_()
+
+    page.route("**/api/me/", unavailable_once)
+    page.reload()
+    expect(page.locator("#who-username")).to_have_text("alice")
+    assert answered == [503, "server"]
+
+
 def test_wrong_password_shows_one_generic_message(page, site):
     user = UserFactory()
     page.goto("/login/")

@@ -4,11 +4,13 @@ Errors are ``{"detail": "...", "code": "..."}``; validation errors keep DRF's
 ``{"field": ["message"]}``.
 """
 
+import logging
 from typing import Any
 
 from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
@@ -23,8 +25,24 @@ class RequestTooLarge(exceptions.APIException):
     default_code = "request_too_large"
 
 
+logger = logging.getLogger("django.request")
+
+
+class DatabaseUnavailable(exceptions.APIException):
+    """The database could not be reached or timed out: worth a retry, unlike a 500."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = _("The database is unavailable; try again shortly.")
+    default_code = "database_unavailable"
+    wait = 1  # seconds; DRF's handler sends it as Retry-After
+
+
 def as_api_exception(exc: Exception) -> Exception:
-    """Django's own request errors as DRF exceptions; anything else unchanged."""
+    """Django's own request and database errors as DRF exceptions; anything else unchanged."""
+    if isinstance(exc, OperationalError | InterfaceError):
+        # A lost connection, a restart, SQLite's busy timeout: an outage to log, not a bug.
+        logger.error("Database unavailable: %s", exc, exc_info=exc)
+        return DatabaseUnavailable()
     if isinstance(exc, DjangoValidationError):
         return exceptions.ValidationError(as_serializer_error(exc))
     if isinstance(exc, Http404):

@@ -35,7 +35,10 @@ class JsonApiErrorsMiddleware:
             return None
         known = as_api_exception(exception)
         if isinstance(known, APIException):
-            return JsonResponse(error_body(known), status=known.status_code)
+            response = JsonResponse(error_body(known), status=known.status_code)
+            if getattr(known, "wait", None):
+                response["Retry-After"] = str(known.wait)
+            return response
         logger.error(
             "Internal Server Error: %s",
             request.path,

@@ -50,6 +50,30 @@ class TestHealthz:
         assert result.stdout.strip() == ('503 {"status": "unavailable", "detail": "database: OperationalError"}')
 
 
+class TestDatabaseUnavailable:
+    def test_an_api_request_gets_a_json_503_with_retry_after(self, tmp_path):
+        result = run_python(
+            "import django, json, uuid; django.setup();"
+            "from datetime import timedelta;"
+            "from django.test import Client;"
+            "from django.utils import timezone;"
+            "from accounts.tokens import Claims, encode_access, new_jti, whole_seconds;"
+            "now = whole_seconds(timezone.now());"
+            "claims = Claims(1, str(uuid.uuid4()), 0, new_jti(), now, now + timedelta(minutes=5));"
+            "r = Client().get('/api/me/', headers={'Authorization': 'Bearer ' + encode_access(claims)});"
+            "print(r.status_code, r.headers.get('Retry-After'), json.dumps(r.json()))",
+            DJANGO_SETTINGS_MODULE="jwtsite.settings",
+            DJANGO_SECRET_KEY="x" * 50,
+            DATABASE_URL=f"sqlite:///{tmp_path}/missing-dir/db.sqlite3",
+            DJANGO_ALLOWED_HOSTS="testserver",
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == (
+            '503 1 {"detail": "The database is unavailable; try again shortly.", "code": "database_unavailable"}'
+        )
+        assert "Database unavailable" in result.stderr  # logged as an outage
+
+
 class TestJsonErrorsForApiPaths:
     def test_unknown_api_path_is_json_404(self, client):
         response = client.get("/api/no/such/thing/")

@@ -7,6 +7,8 @@
 // - On a 401, ONE refresh (POST /api/auth/refresh/) is shared by every call
 //   that failed at once, then each call is retried once; when the refresh
 //   fails, or the retry is a 401 again, the page goes to /login/?next=<here>.
+// - A GET answered 503 with Retry-After (the database restarting) is sent
+//   once more after that wait: a safe method changes nothing, so a retry is harmless.
 
 const CSRF_COOKIE = 'csrftoken';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
@@ -50,6 +52,17 @@ async function send(path, method, body) {
     init.body = JSON.stringify(body);
   }
   return fetch(path, init);
+}
+
+const MAX_RETRY_AFTER_SECONDS = 5;
+
+async function sendRetryingUnavailable(path, method, body) {
+  const response = await send(path, method, body);
+  if (response.status !== 503 || !SAFE_METHODS.has(method)) return response;
+  const seconds = Number(response.headers.get('Retry-After'));
+  if (!Number.isFinite(seconds) || seconds < 0 || seconds > MAX_RETRY_AFTER_SECONDS) return response;
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  return send(path, method, body);
 }
 
 // The refresh shared by every call that got a 401 at the same time.
@@ -115,12 +128,12 @@ export class SignedOut extends Error {
 export async function api(path, { method = 'GET', body, refresh = true, redirect = true } = {}) {
   method = method.toUpperCase();
   const sentAt = generation;
-  const response = await send(path, method, body);
+  const response = await sendRetryingUnavailable(path, method, body);
   if (response.status !== 401 || !refresh) return response;
 
   const refreshed = generation !== sentAt ? lastRefreshSucceeded : await refreshOnce();
   if (refreshed) {
-    const retried = await send(path, method, body);
+    const retried = await sendRetryingUnavailable(path, method, body);
     if (retried.status !== 401) return retried;
   }
   if (redirect) goToLogin();
