@@ -26,7 +26,10 @@ ERROR_DESCRIPTIONS = {
     415: "Unsupported media type.",
     429: "Throttled; carries `Retry-After`.",
     501: "A verifying-only server (no signing key) issues no tokens.",
+    503: "The database is unavailable (`database_unavailable`); carries `Retry-After`, and a retry is safe.",
 }
+# Operations that never touch the database, so never answer 503.
+NO_DATABASE_PATHS = frozenset({"/.well-known/jwks.json", "/api/auth/csrf/"})
 
 
 def errors(*statuses: int) -> dict[int, OpenApiResponse]:
@@ -46,3 +49,19 @@ CSRF_HEADER = OpenApiParameter(
     required=True,
     description="The `csrftoken` cookie's value (GET /api/auth/csrf/ sets it).",
 )
+
+
+def document_database_unavailable(result: dict, generator, request, public: bool) -> dict:
+    """Adds the 503 any database-backed operation may answer (jwtsite/exceptions.py) to each one.
+
+    A postprocessing hook, rather than ``errors(..., 503)`` on every view: it holds for all of them.
+    """
+    error = {"$ref": "#/components/schemas/Error"}
+    for path, operations in result["paths"].items():
+        if path in NO_DATABASE_PATHS:
+            continue
+        for operation in operations.values():
+            operation["responses"].setdefault(
+                "503", {"description": ERROR_DESCRIPTIONS[503], "content": {"application/json": {"schema": error}}}
+            )
+    return result

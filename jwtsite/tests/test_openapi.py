@@ -64,6 +64,15 @@ def test_cookie_endpoints_document_the_csrf_header_and_errors(schema):
     assert schema["paths"]["/api/posts/{id}/"]["patch"]["responses"]["403"]
 
 
+def test_every_database_backed_operation_documents_the_503(schema):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            documented = "503" in operation["responses"]
+            assert documented == (path not in {"/.well-known/jwks.json", "/api/auth/csrf/"}), (method, path)
+    unavailable = schema["paths"]["/api/me/"]["get"]["responses"]["503"]
+    assert unavailable["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+
+
 def test_schema_endpoint_is_public(client):
     response = client.get("/api/schema/")
     assert response.status_code == HTTPStatus.OK
