@@ -87,7 +87,14 @@ def lock_session(session_id: str, user_id: int) -> Session | None:
 def insert_refresh_token(claims: Claims) -> int:
     """Records an issued refresh token (its claims; never its text); the record's id."""
     adapt = connection.ops.adapt_datetimefield_value
-    params = [claims.user_id, claims.jti, "", adapt(claims.issued_at), adapt(claims.expires_at)]
+    values = {
+        "user_id": claims.user_id,
+        "jti": claims.jti,
+        "token": "",
+        "created_at": adapt(claims.issued_at),
+        "expires_at": adapt(claims.expires_at),
+    }
+    params = [values[name] for name in TOKEN_FIELDS]
     statements = _statements(connection.vendor)
     with connection.cursor() as cursor:
         cursor.execute(statements.insert_token, params)
@@ -189,10 +196,8 @@ def _statements(vendor: str) -> Statements:
         lock_session += " " + ops.for_update_sql(of=(sessions,) if features.has_select_for_update_of else ())
 
     insert_returns_id = features.can_return_columns_from_insert
-    token_table, token_columns = (
-        quote(OutstandingToken._meta.db_table),
-        ", ".join(_column(OutstandingToken, *TOKEN_FIELDS)),
-    )
+    token_table = quote(OutstandingToken._meta.db_table)
+    token_columns = ", ".join(_column(OutstandingToken, *TOKEN_FIELDS))
     placeholders = ", ".join(["%s"] * len(TOKEN_FIELDS))
     insert_token = f"INSERT INTO {token_table} ({token_columns}) VALUES ({placeholders})"  # noqa: S608
     if insert_returns_id:
