@@ -106,6 +106,21 @@ class UserAdmin(DjangoUserAdmin):
     inlines = [SessionInline]
     actions = ["revoke_all_sessions"]
 
+    def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            # Deactivation already rejects every token; revoking the sessions as
+            # well means reactivating the account does not bring them back.
+            services.user_sessions_revoke_all(user=obj)
+            audit(
+                LOGGED_OUT_EVERYWHERE,
+                client=client_info(request),
+                user_id=obj.pk,
+                by="admin",
+                admin_id=request.user.pk,
+                reason="deactivated",
+            )
+
     @admin.action(description=_("Log out everywhere"), permissions=["change"])
     def revoke_all_sessions(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         user_ids = list(queryset.values_list("pk", flat=True))

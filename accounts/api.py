@@ -16,7 +16,7 @@ from accounts import audit, services
 from accounts.client import client_info
 from accounts.exceptions import InvalidRefreshToken, RefreshTokenReused, SessionError
 from accounts.permissions import CanIssueTokens, CsrfProtected
-from accounts.tokens import SESSION_CLAIM, IssuedTokens
+from accounts.tokens import SESSION_CLAIM, Claims, IssuedTokens
 
 WWW_AUTHENTICATE = 'Bearer realm="api"'
 SETS_COOKIES = "Sets the httpOnly `access_token` and `refresh_token` cookies."
@@ -86,7 +86,13 @@ class AuthAPIView(APIView):
 
     def revoked_by_token(self, raw_refresh: str) -> None:
         """Revokes the session of ``raw_refresh`` (logout); raises ``SessionError`` if it is unusable."""
-        claims = services.session_revoke_by_token(raw_refresh=raw_refresh)
+        self._logged_out(services.session_revoke_by_token(raw_refresh=raw_refresh))
+
+    def revoked_by_access_token(self, raw_access: str) -> None:
+        """``revoked_by_token`` with an access token."""
+        self._logged_out(services.session_revoke_by_access_token(raw_access=raw_access))
+
+    def _logged_out(self, claims: Claims | None) -> None:
         if claims is not None:
             self.audit(audit.LOGGED_OUT, user_id=claims.user_id, session_id=claims.sid)
 

@@ -8,6 +8,7 @@ row is what refresh trusts: it is locked and checked in one query.
 """
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -32,6 +33,7 @@ from accounts.models import Session, User
 from accounts.tokens import (
     Claims,
     IssuedTokens,
+    decode_access,
     decode_refresh,
     encode_access,
     encode_refresh,
@@ -109,7 +111,15 @@ def session_refresh(*, raw_refresh: str) -> IssuedTokens:
 
 def session_revoke_by_token(*, raw_refresh: str) -> Claims | None:
     """Revokes the session a refresh token belongs to; its claims, or ``None`` if none was live."""
-    claims = _decode(raw_refresh)
+    return _revoke_by_claims(_decode(raw_refresh))
+
+
+def session_revoke_by_access_token(*, raw_access: str) -> Claims | None:
+    """``session_revoke_by_token`` with an unexpired access token (logout without a refresh cookie)."""
+    return _revoke_by_claims(_decode(raw_access, decode_access))
+
+
+def _revoke_by_claims(claims: Claims) -> Claims | None:
     revoked = session_revoke(sessions=Session.objects.filter(pk=claims.sid, user_id=claims.user_id))
     return claims if revoked else None
 
@@ -187,9 +197,9 @@ def sessions_delete_expired(*, batch_size: int = 5000, now: datetime | None = No
 # Internals ---------------------------------------------------------------------
 
 
-def _decode(raw_refresh: str) -> Claims:
+def _decode(raw: str, decode: Callable[[str], Claims] = decode_refresh) -> Claims:
     try:
-        claims = decode_refresh(raw_refresh)
+        claims = decode(raw)
         uuid.UUID(claims.sid)
     except (TokenError, ValueError) as exc:
         raise InvalidRefreshToken() from exc

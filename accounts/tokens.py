@@ -123,7 +123,15 @@ def encode_refresh(claims: Claims) -> str:
 
 def decode_refresh(raw: str) -> Claims:
     """Verifies signature, expiry, type and claims; raises simplejwt's ``TokenError``."""
-    token = SessionRefreshToken(raw)
+    return _claims(SessionRefreshToken(raw))
+
+
+def decode_access(raw: str) -> Claims:
+    """``decode_refresh`` for an access token."""
+    return _claims(SessionAccessToken(raw))
+
+
+def _claims(token: Token) -> Claims:
     return Claims(
         user_id=token[api_settings.USER_ID_CLAIM],
         sid=token[SESSION_CLAIM],

@@ -4,8 +4,6 @@ Views parse input, call one service or selector and respond; the session
 rules live in accounts/services.py, the HTTP glue in accounts/api.py.
 """
 
-import contextlib
-
 from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -143,11 +141,20 @@ class LogoutView(AnonymousCookieAuthAPIView):
         responses={204: OpenApiResponse(description="This session revoked, cookies cleared."), **errors(403)},
     )
     def post(self, request: Request) -> Response:
-        raw_refresh = request.COOKIES.get(conf.refresh_cookie_name())
-        if raw_refresh:
-            # A broken cookie has nothing to revoke; the cookies go all the same.
-            with contextlib.suppress(SessionError):
-                self.revoked_by_token(raw_refresh)
+        # The refresh cookie names the session; without a usable one, a live
+        # access cookie does. A broken cookie has nothing to revoke, and the
+        # cookies go all the same.
+        cookies = (
+            (conf.refresh_cookie_name(), self.revoked_by_token),
+            (conf.access_cookie_name(), self.revoked_by_access_token),
+        )
+        for name, revoke in cookies:
+            if raw := request.COOKIES.get(name):
+                try:
+                    revoke(raw)
+                    break
+                except SessionError:
+                    continue
         response = Response(status=status.HTTP_204_NO_CONTENT)
         clear_auth_cookies(response)
         return response

@@ -354,6 +354,24 @@ def test_admin_log_out_everywhere_signs_the_user_out_at_once(new_page, site):
     assert refreshes == ["POST"]
 
 
+def test_admin_deactivating_a_user_ends_their_sessions_for_good(new_page, site):
+    user = UserFactory()
+    users_page, admin_page = new_page("user"), new_page("admin")
+    log_in(users_page, user.username)
+
+    admin_log_in(admin_page)
+    admin_page.goto(f"/admin/accounts/user/{user.pk}/change/")
+    admin_page.get_by_label("Active").uncheck()
+    admin_page.get_by_role("button", name="Save", exact=True).click()
+    expect(admin_page.locator(".messagelist")).to_contain_text("was changed successfully")
+    assert Session.objects.filter(user=user).live().count() == 0
+
+    # Reactivated, the account's old sessions stay dead: the user signs in again.
+    User.objects.filter(pk=user.pk).update(is_active=True)
+    users_page.goto("/posts/")
+    expect_path(users_page, "/login/?next=/posts/")
+
+
 def test_admin_revoke_selected_sessions_fails_the_users_next_refresh(new_page, site, settings):
     settings.ACCESS_TOKEN_LIFETIME = SHORT_ACCESS_LIFETIME
     user = UserFactory()

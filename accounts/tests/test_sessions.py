@@ -10,7 +10,7 @@ from accounts import services
 from accounts.client import ClientInfo
 from accounts.models import Session, User
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
-from accounts.tests.helpers import access_cookie, claims_of, refresh_cookie
+from accounts.tests.helpers import access_cookie, claims_of, refresh_cookie, sign
 from conftest import BrowserClient
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +60,36 @@ class TestLogout:
         response = browser.post(reverse("accounts:logout"))
         assert response.status_code == HTTPStatus.NO_CONTENT
         assert_cookies_cleared(response)
+
+    @pytest.mark.parametrize("refresh", [None, "broken"])
+    def test_without_a_usable_refresh_cookie_the_access_cookie_names_the_session(self, auth_client, user, refresh):
+        other = second_device(user)
+        if refresh:
+            auth_client.cookies["__Secure-refresh_token"] = refresh
+        else:
+            del auth_client.cookies["__Secure-refresh_token"]
+        response = auth_client.post(reverse("accounts:logout"))
+        assert response.status_code == HTTPStatus.NO_CONTENT
+        assert_cookies_cleared(response)
+        assert Session.objects.get(user_agent="").revoked_at is not None
+        assert Session.objects.get(user_agent="Other device").revoked_at is None
+        assert other.post(REFRESH_URL).status_code == HTTPStatus.OK
+
+    @pytest.mark.parametrize("forgery", ["expired", "wrong key", "refresh type"])
+    def test_an_unusable_access_cookie_revokes_nothing(self, auth_client, forgery):
+        claims = claims_of(auth_client.cookies["__Host-access_token"].value)
+        if forgery == "expired":
+            access = sign({**claims, "exp": claims["iat"] - 60})
+        elif forgery == "wrong key":
+            access = sign(claims, key="not-the-signing-key-" * 3)
+        else:
+            access = sign({**claims, "token_type": "refresh"})
+        del auth_client.cookies["__Secure-refresh_token"]
+        auth_client.cookies["__Host-access_token"] = access
+        response = auth_client.post(reverse("accounts:logout"))
+        assert response.status_code == HTTPStatus.NO_CONTENT
+        assert_cookies_cleared(response)
+        assert Session.objects.get().revoked_at is None
 
     def test_needs_csrf(self, auth_client):
         response = auth_client.post(reverse("accounts:logout"), csrf=False)
