@@ -20,11 +20,12 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -168,6 +169,15 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
+T = TypeVar("T")
+
+
+def alternating(items: Iterable[T], index: int) -> list[T]:
+    """``items`` in order in even rounds, reversed in odd ones: no figure gains from always going first."""
+    ordered = list(items)
+    return ordered if index % 2 == 0 else ordered[::-1]
+
+
 def rounds(count: int, one_round: Callable[[int], dict[str, float]]) -> dict[str, float]:
     """Runs ``one_round`` ``count`` times; the median of each figure it returns."""
     collected: dict[str, list[float]] = {}
@@ -219,7 +229,7 @@ def bench_main_server(bench: Bench, url: str) -> None:
 
         def me_round(index: int) -> dict[str, float]:
             figures = {}
-            for name, (path, env) in variants.items():
+            for name, (path, env) in alternating(variants.items(), index):
                 summary = bench.load(base + path, "get.lua", 2, CONNECTIONS, seconds, **env)
                 figures |= {f"{name}_{key}": summary[key] for key in ("rps", "p50_ms", "p99_ms")}
             figures["cookie_ratio"] = figures["cookie_rps"] / figures["ceiling_rps"]
@@ -236,9 +246,10 @@ def bench_main_server(bench: Bench, url: str) -> None:
 
         def refresh_round(index: int) -> dict[str, float]:
             figures = {}
-            for label, target, source in (("ours", ours_url, ours), ("stock", stock_url, stock)):
+            sides = alternating((("ours", ours_url, ours), ("stock", stock_url, stock)), index)
+            for label, target, source in sides:
                 figures[f"{label}_seq"] = bench.refresh_load(target, [next(source)], f"{label}-seq", seconds)["rps"]
-            for label, target, source in (("ours", ours_url, ours), ("stock", stock_url, stock)):
+            for label, target, source in sides:
                 tokens = [next(source) for _ in range(CONNECTIONS)]
                 figures[f"{label}_concurrent"] = bench.refresh_load(target, tokens, f"{label}-conc", seconds)["rps"]
             figures["seq_ratio"] = figures["ours_seq"] / figures["stock_seq"]
@@ -288,7 +299,7 @@ def bench_table_size(bench: Bench, small_url: str, big_url: str, rows: int) -> N
         def size_round(index: int) -> dict[str, float]:
             figures = {
                 name: bench.refresh_load(target, [next(tokens)], name, bench.seconds)["rps"]
-                for name, (target, tokens) in targets.items()
+                for name, (target, tokens) in alternating(targets.items(), index)
             }
             figures["slowdown"] = figures["small"] / figures["big"]
             return figures
@@ -430,8 +441,10 @@ Produced by `make bench` (bench/run.py) on {datetime.now(UTC):%Y-%m-%d %H:%M} UT
 (load average {results["load_average"]["start"]} at the start, {results["load_average"]["end"]} at the end);
 database {vendor}, gunicorn with {WORKERS} sync workers on loopback, load from {wrk_version.strip() or "wrk"}.
 Each figure is the median of {args.runs} runs of {args.seconds} s; each ratio is taken within one round
-(the two figures measured back to back) and the median of those is shown. Load generator and
-server share the machine's cores. The whole run took {elapsed / 60:.1f} minutes.
+(the two figures measured back to back, which one first alternating between rounds) and the
+median of those is shown. Load generator and
+server share the machine's cores. Logging is as in production (audit lines on, level INFO),
+except gunicorn's access log. The whole run took {elapsed / 60:.1f} minutes.
 
 {table}
 
@@ -487,7 +500,8 @@ def main() -> None:
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_DEBUG": "0",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_LOG_LEVEL": "WARNING",
+        # As in production: every login and refresh writes its audit line (to the server's log file).
+        "DJANGO_LOG_LEVEL": "INFO",
         "JWT_COOKIE_SECURE": "0",
         "ACCESS_TOKEN_LIFETIME": "3600",
         "LOGIN_RATE_USERNAME": "1000000/min",
