@@ -233,7 +233,11 @@ def _rotate(session: Session, now: datetime) -> Claims:
     if _session_ends_at(session) <= now + timedelta(seconds=1):
         raise SessionExpired(session_id=str(session.pk), user_id=session.user_id)
     refresh = _refresh_claims(session, session.user, now)
-    sql.record_rotation(session, refresh, now)
+    replaced_token_id = session.current_token_id
+    session.previous_jti = session.current_jti
+    _make_current(session, refresh, sql.insert_refresh_token(refresh))
+    session.rotated_at = session.last_used_at = now
+    sql.save_rotation(session, replaced_token_id, now)
     return refresh
 
 

@@ -101,22 +101,16 @@ def insert_refresh_token(claims: Claims) -> int:
         return cursor.fetchone()[0] if statements.insert_returns_id else cursor.lastrowid
 
 
-def record_rotation(session: Session, refresh: Claims, now: datetime) -> None:
-    """Makes ``refresh`` the locked ``session``'s current token and blacklists the one it replaces.
+def save_rotation(session: Session, replaced_token_id: int | None, now: datetime) -> None:
+    """Writes a rotated ``session``'s ``ROTATED_FIELDS`` and blacklists the token it replaced.
 
-    Three statements: insert the new token, blacklist the old, update the session.
+    Two statements; with ``insert_refresh_token`` for the successor, a rotation is three writes.
     """
-    previous_token_id = session.current_token_id
-    session.current_token_id = insert_refresh_token(refresh)
-    session.previous_jti = session.current_jti
-    session.current_jti = refresh.jti
-    session.rotated_at = session.last_used_at = now
-    session.expires_at = refresh.expires_at
     statements = _statements(connection.vendor)
     with connection.cursor() as cursor:
-        if previous_token_id is not None:
+        if replaced_token_id is not None:
             cursor.execute(
-                statements.blacklist_token, [previous_token_id, connection.ops.adapt_datetimefield_value(now)]
+                statements.blacklist_token, [replaced_token_id, connection.ops.adapt_datetimefield_value(now)]
             )
         values = [_db_value(session, name) for name in ROTATED_FIELDS]
         cursor.execute(statements.update_rotated, [*values, _db_value(session, "id")])

@@ -73,6 +73,17 @@ def services_unreachable() -> str | None:
     return None
 
 
+def require_services(test: str) -> None:
+    """Skips ``test`` when PostgreSQL or Redis is unreachable; fails it under CI, which needs both."""
+    import pytest
+
+    reason = services_unreachable()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI needs PostgreSQL and Redis for the {test}: {reason}")
+        pytest.skip(f"the {test} needs PostgreSQL and Redis: {reason}")
+
+
 def flush_redis_db() -> None:
     """Empties the servers' Redis database (only that one): no throttle counts from earlier runs."""
     import redis

@@ -19,7 +19,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from e2e.servers import Client, Gunicorn, flush_redis_db, redis_url, services_unreachable, throwaway_database
+from e2e.servers import Client, Gunicorn, flush_redis_db, redis_url, require_services, throwaway_database
 
 pytestmark = pytest.mark.e2e
 
@@ -36,11 +36,7 @@ class Servers:
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory) -> Iterator[Servers]:
-    reason = services_unreachable()
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI needs PostgreSQL and Redis for the auth-server test: {reason}")
-        pytest.skip(f"auth-server test needs PostgreSQL and Redis: {reason}")
+    require_services("auth-server test")
     keys = tmp_path_factory.mktemp("keys")
     private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     (keys / "private.pem").write_bytes(

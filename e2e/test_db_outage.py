@@ -22,7 +22,7 @@ from e2e.servers import (
     flush_redis_db,
     postgres_admin_url,
     redis_url,
-    services_unreachable,
+    require_services,
     shared_secrets,
     throwaway_database,
 )
@@ -35,11 +35,7 @@ ME = "/api/me/"
 
 @pytest.fixture(scope="module")
 def database_url() -> Iterator[str]:
-    reason = services_unreachable()
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI needs PostgreSQL and Redis for the database outage test: {reason}")
-        pytest.skip(f"the database outage test needs PostgreSQL and Redis: {reason}")
+    require_services("database outage test")
     with throwaway_database(f"jwtsite_outage_{os.getpid()}") as url:
         flush_redis_db()
         yield url

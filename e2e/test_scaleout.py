@@ -23,7 +23,7 @@ from e2e.servers import (
     Gunicorn,
     flush_redis_db,
     redis_url,
-    services_unreachable,
+    require_services,
     shared_secrets,
     throwaway_database,
 )
@@ -48,11 +48,7 @@ class Deployment:
 @pytest.fixture(scope="module")
 def deployment() -> Iterator[Deployment]:
     """Servers A and B on one throwaway PostgreSQL database and Redis database 12."""
-    reason = services_unreachable()
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI needs PostgreSQL and Redis for the scale-out test: {reason}")
-        pytest.skip(f"scale-out test needs PostgreSQL and Redis: {reason}")
+    require_services("scale-out test")
     with throwaway_database(f"jwtsite_scaleout_{os.getpid()}") as database_url:
         flush_redis_db()
         env = {

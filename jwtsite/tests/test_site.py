@@ -28,6 +28,17 @@ def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
     )
 
 
+def run_without_database(code: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    """``run_python`` with debug off and a database that cannot be opened."""
+    return run_python(
+        code,
+        DJANGO_SETTINGS_MODULE="jwtsite.settings",
+        DJANGO_SECRET_KEY="x" * 50,
+        DATABASE_URL=f"sqlite:///{tmp_path}/missing-dir/db.sqlite3",
+        DJANGO_ALLOWED_HOSTS="testserver",
+    )
+
+
 class TestHealthz:
     def test_ok_when_the_database_answers(self, client):
         response = client.get("/healthz")
@@ -36,15 +47,12 @@ class TestHealthz:
         assert "no-cache" in response.headers["Cache-Control"]
 
     def test_503_with_a_reason_when_the_database_does_not(self, tmp_path):
-        result = run_python(
+        result = run_without_database(
             "import django, json; django.setup();"
             "from django.test import Client;"
             "r = Client().get('/healthz');"
             "print(r.status_code, json.dumps(r.json()))",
-            DJANGO_SETTINGS_MODULE="jwtsite.settings",
-            DJANGO_SECRET_KEY="x" * 50,
-            DATABASE_URL=f"sqlite:///{tmp_path}/missing-dir/db.sqlite3",
-            DJANGO_ALLOWED_HOSTS="testserver",
+            tmp_path,
         )
         assert result.returncode == 0, result.stderr
         assert result.stdout.strip() == ('503 {"status": "unavailable", "detail": "database: OperationalError"}')
@@ -52,7 +60,7 @@ class TestHealthz:
 
 class TestDatabaseUnavailable:
     def test_an_api_request_gets_a_json_503_with_retry_after(self, tmp_path):
-        result = run_python(
+        result = run_without_database(
             "import django, json, uuid; django.setup();"
             "from datetime import timedelta;"
             "from django.test import Client;"
@@ -62,10 +70,7 @@ class TestDatabaseUnavailable:
             "claims = Claims(1, str(uuid.uuid4()), 0, new_jti(), now, now + timedelta(minutes=5));"
             "r = Client().get('/api/me/', headers={'Authorization': 'Bearer ' + encode_access(claims)});"
             "print(r.status_code, r.headers.get('Retry-After'), json.dumps(r.json()))",
-            DJANGO_SETTINGS_MODULE="jwtsite.settings",
-            DJANGO_SECRET_KEY="x" * 50,
-            DATABASE_URL=f"sqlite:///{tmp_path}/missing-dir/db.sqlite3",
-            DJANGO_ALLOWED_HOSTS="testserver",
+            tmp_path,
         )
         assert result.returncode == 0, result.stderr
         assert result.stdout.strip() == (
