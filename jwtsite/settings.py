@@ -196,7 +196,13 @@ JWT_SIGNING_KEY = (
     env.str("JWT_SIGNING_KEY", default="")
     or salted_hmac("jwtsite.jwt", "signing-key", secret=SECRET_KEY, algorithm="sha256").hexdigest()
 )
-JWT_LEEWAY = 5
+# Clock-skew tolerance on exp, nbf and iat; 0 makes expiry exact.
+JWT_LEEWAY = env.int("JWT_LEEWAY", default=5)
+if not 0 <= JWT_LEEWAY <= 60:
+    raise ImproperlyConfigured(f"JWT_LEEWAY must be between 0 and 60 seconds, not {JWT_LEEWAY}.")
+# When set, every token carries iss / aud and every verifying server requires them.
+JWT_ISSUER = env.str("JWT_ISSUER", default="")
+JWT_AUDIENCE = env.str("JWT_AUDIENCE", default="")
 
 
 def pem_or_path(value: str) -> str:
@@ -253,6 +259,29 @@ SESSION_COOKIE_HTTPONLY = True
 
 LOGIN_RATE_USERNAME = env.str("LOGIN_RATE_USERNAME", default="5/min")
 LOGIN_RATE_IP = env.str("LOGIN_RATE_IP", default="30/min")
+REGISTER_RATE_IP = env.str("REGISTER_RATE_IP", default="10/hour")
+
+# REVOCATION FEED (a verifying-only server on its own database follows the auth server's)
+# ------------------------------------------------------------------------------
+REVOCATION_FEED_URL = env.str("REVOCATION_FEED_URL", default="")
+REVOCATION_FEED_KEY = env.str("REVOCATION_FEED_KEY", default="")
+
+# ACCOUNT LIFECYCLE: email, password reset, verification, re-authentication
+# ------------------------------------------------------------------------------
+# The public origin: links in emails, and the WebAuthn relying party (its host).
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
+# https://django-environ.readthedocs.io/en/latest/types.html#environ-env-email-url
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="jwtsite <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+EMAIL_VERIFICATION = env.str("EMAIL_VERIFICATION", default="optional")
+if EMAIL_VERIFICATION not in ("optional", "mandatory"):
+    raise ImproperlyConfigured(f"EMAIL_VERIFICATION must be 'optional' or 'mandatory', not {EMAIL_VERIFICATION!r}.")
+# Django's own setting: how long a password-reset (and here an email-verification) link lives.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
+# Seconds after a sign-in or re-authentication during which sensitive actions are allowed.
+REAUTH_WINDOW = env.int("REAUTH_WINDOW", default=300)
 
 # CORS
 # ------------------------------------------------------------------------------
