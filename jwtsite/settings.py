@@ -120,6 +120,13 @@ CACHES = {
     ),
 }
 
+# What /healthz checks (jwtsite/health.py): the database decides 200 or 503, any
+# other failing check makes the answer "degraded".
+HEALTH_CHECKS = {
+    "database": "jwtsite.health.database",
+    "cache": "jwtsite.health.shared_cache",
+}
+
 # PASSWORDS
 # ------------------------------------------------------------------------------
 # Argon2id hashes new passwords; PBKDF2 still verifies (and upgrades) old hashes.

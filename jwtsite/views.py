@@ -1,29 +1,21 @@
 """Site-wide views: health check and JSON error pages for API paths."""
 
-from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import csrf, defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
+from jwtsite import health
 from jwtsite.middleware import is_api_path, server_error_response
 
 
 @never_cache
 @require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 ``{"status": "ok"}`` after a real database round trip, else 503 with the reason."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except DatabaseError as exc:
-        return JsonResponse(
-            {"status": "unavailable", "detail": f"database: {exc.__class__.__name__}"},
-            status=503,
-        )
-    return JsonResponse({"status": "ok"})
+    """200 ``{"status": "ok" | "degraded", "checks"}``; 503 when the database does not answer."""
+    status, body = health.run_checks()
+    return JsonResponse(body, status=status)
 
 
 @csrf_exempt  # Nothing to protect: it only ever answers 404.

@@ -1,5 +1,6 @@
 """Site-wide behaviour: health check, JSON errors for API paths, settings safety."""
 
+import json
 import os
 import re
 import subprocess
@@ -43,7 +44,7 @@ class TestHealthz:
     def test_ok_when_the_database_answers(self, client):
         response = client.get("/healthz")
         assert response.status_code == HTTPStatus.OK
-        assert response.json() == {"status": "ok"}
+        assert response.json() == {"status": "ok", "checks": {"database": "ok", "cache": "ok"}}
         assert "no-cache" in response.headers["Cache-Control"]
 
     def test_503_with_a_reason_when_the_database_does_not(self, tmp_path):
@@ -55,7 +56,9 @@ class TestHealthz:
             tmp_path,
         )
         assert result.returncode == 0, result.stderr
-        assert result.stdout.strip() == ('503 {"status": "unavailable", "detail": "database: OperationalError"}')
+        status, body = result.stdout.strip().split(" ", 1)
+        assert status == "503"
+        assert json.loads(body) == {"status": "unavailable", "checks": {"database": "unavailable", "cache": "ok"}}
 
 
 class TestDatabaseUnavailable:
