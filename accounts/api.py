@@ -12,11 +12,11 @@ from rest_framework.request import Request
 from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
-from accounts import audit, services
+from accounts import audit, services, sign_in
 from accounts.client import client_info
 from accounts.exceptions import InvalidRefreshToken, RefreshTokenReused, SessionError
 from accounts.permissions import CanIssueTokens, CsrfProtected
-from accounts.tokens import SESSION_CLAIM, Claims, IssuedTokens
+from accounts.tokens import PASSWORD, SESSION_CLAIM, Claims, IssuedTokens
 
 WWW_AUTHENTICATE = 'Bearer realm="api"'
 SETS_COOKIES = "Sets the httpOnly `access_token` and `refresh_token` cookies."
@@ -35,6 +35,11 @@ def expiries(tokens: IssuedTokens) -> dict:
     return {"access_expires": tokens.access_expires, "refresh_expires": tokens.refresh_expires}
 
 
+def authenticated_by_bearer(request: Request) -> bool:
+    """Whether the request's credential was an ``Authorization: Bearer`` header (else the access cookie)."""
+    return request.auth is not None and request.headers.get("Authorization", "").split(None, 1)[:1] == ["Bearer"]
+
+
 def attempted_username(request: Request) -> str | None:
     username = request.data.get("username") if hasattr(request.data, "get") else None
     return username[:USERNAME_LOG_LENGTH] if isinstance(username, str) else None
@@ -47,6 +52,8 @@ class AuthAPIView(APIView):
     under these paths ``no-store``, errors raised before the view included.
     """
 
+    throttled_event = audit.THROTTLED
+
     def get_authenticate_header(self, request: Request) -> str:
         return WWW_AUTHENTICATE
 
@@ -54,7 +61,14 @@ class AuthAPIView(APIView):
         audit.audit(event, client=client_info(self.request), **details)
 
     def throttled(self, request: Request, wait: float | None) -> None:
-        self.audit(audit.LOGIN_THROTTLED, username=attempted_username(request), retry_after=wait)
+        user_id = request.user.pk if getattr(request, "user", None) and request.user.is_authenticated else None
+        self.audit(
+            self.throttled_event,
+            user_id=user_id,
+            path=request.path,
+            username=attempted_username(request),
+            retry_after=wait,
+        )
         super().throttled(request, wait)
 
     def validated_credentials(self, serializer_class: type[Serializer]) -> dict:
@@ -66,6 +80,14 @@ class AuthAPIView(APIView):
             self.audit(audit.LOGIN_FAILED, username=attempted_username(self.request))
             raise
         return data.validated_data
+
+    def sign_in_checks(self, user, *, bearer: bool, first_factor: str = PASSWORD) -> sign_in.SignInStep:
+        """Runs the sign-in checks (accounts/sign_in.py) for ``user``; a refusal is audited."""
+        step = sign_in.run_checks(user=user, request=self.request, bearer=bearer, first_factor=first_factor)
+        if step.refusal is not None:
+            reason = step.refusal.data.get("code") if isinstance(step.refusal.data, dict) else None
+            self.audit(audit.SIGN_IN_REFUSED, user_id=user.pk, reason=reason)
+        return step
 
     def logged_in(self, tokens: IssuedTokens, **details) -> IssuedTokens:
         self.audit(audit.LOGIN_SUCCEEDED, user_id=tokens.user_id, session_id=tokens.session_id, **details)

@@ -23,6 +23,11 @@ LOGGED_OUT = "logged_out"
 LOGGED_OUT_EVERYWHERE = "logged_out_everywhere"
 PASSWORD_CHANGED = "password_changed"
 SESSION_REVOKED = "session_revoked"
+THROTTLED = "throttled"
+SIGN_IN_REFUSED = "sign_in_refused"
+REAUTHENTICATED = "reauthenticated"
+REAUTHENTICATION_FAILED = "reauthentication_failed"
+ACCOUNT_DELETED = "account_deleted"
 
 
 def audit(

@@ -7,6 +7,7 @@ with ``raise ... from``; ``code`` is stable and ends up in the JSON body.
 from django.utils.translation import gettext_lazy as _
 
 USERNAME_TAKEN = _("A user with that username already exists.")
+EMAIL_TAKEN = _("An account with that email address already exists.")
 
 
 class SessionError(Exception):

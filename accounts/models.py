@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
@@ -19,12 +20,23 @@ class User(AbstractUser):
     """
 
     token_version = models.PositiveIntegerField(default=0, editable=False)
+    # Whether the owner of ``email`` has followed a link sent to it. A changed
+    # address only replaces ``email`` once verified, so it is never unverified
+    # for long unless it was the one given at registration.
+    email_verified = models.BooleanField(default=False)
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
         constraints = [
             models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique"),
+            # One account per address, however it is capitalised; many may have none.
+            models.UniqueConstraint(Lower("email"), condition=~Q(email=""), name="accounts_user_email_ci_unique"),
         ]
+
+    @classmethod
+    def normalize_email(cls, email: str) -> str:
+        """``email`` as stored: trimmed, its domain lower-cased (the local part is the mail server's business)."""
+        return cls.objects.normalize_email((email or "").strip())
 
 
 class SessionQuerySet(models.QuerySet):
@@ -55,6 +67,11 @@ class Session(models.Model):
     current_token = models.OneToOneField(OutstandingToken, null=True, on_delete=models.SET_NULL, related_name="+")
     previous_jti = models.CharField(max_length=255, blank=True, default="")
     rotated_at = models.DateTimeField(null=True, blank=True)
+    # When and how the user last proved who they are in this session (sign-in
+    # or re-authentication): every token of the session carries them as the
+    # ``auth_time`` and ``amr`` claims, and refresh keeps them.
+    auth_time = models.DateTimeField(default=timezone.now)
+    amr = models.CharField(max_length=64, default="pwd", help_text="Space-separated authentication methods.")
 
     objects = SessionQuerySet.as_manager()
 

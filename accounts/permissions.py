@@ -1,10 +1,15 @@
 """Permission policies of the auth API."""
 
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, permissions, status
 
 from accounts import keys
 from accounts.csrf import enforce_csrf
+from accounts.tokens import auth_time_of
 
 
 class CsrfProtected(permissions.BasePermission):
@@ -30,4 +35,31 @@ class CanIssueTokens(permissions.BasePermission):
     def has_permission(self, request, view) -> bool:
         if not keys.can_issue_tokens():
             raise VerifyingOnlyServer()
+        return True
+
+
+class ReauthenticationRequired(exceptions.PermissionDenied):
+    default_detail = _("Confirm it is you: re-authenticate, then try again.")
+    default_code = "reauthentication_required"
+
+
+def recently_authenticated(claims) -> bool:
+    """Whether the token's user proved who they are within the last ``REAUTH_WINDOW`` seconds.
+
+    ``claims``: a validated token or its payload (anything with ``get``).
+    """
+    auth_time = auth_time_of(claims)
+    return auth_time is not None and timezone.now() - auth_time <= timedelta(seconds=settings.REAUTH_WINDOW)
+
+
+class RecentlyAuthenticated(permissions.BasePermission):
+    """A sensitive action: the user must have signed in or re-authenticated within ``REAUTH_WINDOW``.
+
+    Use after ``IsAuthenticated``: a signed-out request gets its 401 first.
+    Otherwise 403 ``reauthentication_required``, before anything changes.
+    """
+
+    def has_permission(self, request, view) -> bool:
+        if request.auth is None or not recently_authenticated(request.auth):
+            raise ReauthenticationRequired()
         return True

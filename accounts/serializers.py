@@ -1,20 +1,24 @@
 """Input validation and output shapes of the auth API. No writes, no tokens here."""
 
+from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers
 
-from accounts.exceptions import USERNAME_TAKEN
+from accounts.devices import describe_user_agent
+from accounts.exceptions import EMAIL_TAKEN, USERNAME_TAKEN
 from accounts.models import Session, User
 
 INVALID_CREDENTIALS = _("No active account found with the given credentials.")
+WRONG_PASSWORD = _("The password is not right.")
+EMAIL_REQUIRED = _("An email address is required: you will need to verify it to sign in.")
 PASSWORD_MAX_LENGTH = 4096
 
 
 class UserOutputSerializer(serializers.Serializer):
-    """``U`` in API.md: ``{"id", "username", "email"}``.
+    """``U`` in API.md: ``{"id", "username", "email", "email_verified"}``.
 
     /api/me/ is the hottest path: no ModelSerializer (it rebuilds its fields
     from the model on every call), and no per-field machinery either.
@@ -23,11 +27,12 @@ class UserOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     username = serializers.CharField(read_only=True)
     email = serializers.CharField(read_only=True, help_text="An email address, or empty.")
+    email_verified = serializers.BooleanField(read_only=True, help_text="Whether a link sent to `email` was followed.")
 
     def to_representation(self, user: User) -> dict:
         # The fields above describe the shape (OpenAPI); building it directly
         # skips DRF's per-call copy of every field.
-        return {"id": user.pk, "username": user.username, "email": user.email}
+        return {"id": user.pk, "username": user.username, "email": user.email, "email_verified": user.email_verified}
 
 
 def validate_new_password(password: str, user: User) -> None:
@@ -47,6 +52,15 @@ class RegisterInputSerializer(serializers.Serializer):
         if User.objects.filter(username__iexact=username).exists():
             raise serializers.ValidationError(USERNAME_TAKEN)
         return username
+
+    def validate_email(self, value: str) -> str:
+        email = User.normalize_email(value)
+        if not email and settings.EMAIL_VERIFICATION == "mandatory":
+            # Sign-in needs a verified address: without one the account could never sign in.
+            raise serializers.ValidationError(EMAIL_REQUIRED)
+        if email and User.objects.filter(email__iexact=email).exists():
+            raise serializers.ValidationError(EMAIL_TAKEN)
+        return email
 
     def validate(self, attrs: dict) -> dict:
         candidate = User(username=attrs["username"], email=attrs.get("email", ""))
@@ -93,6 +107,17 @@ class PasswordChangeInputSerializer(serializers.Serializer):
         return value
 
 
+class ReauthenticateInputSerializer(serializers.Serializer):
+    """Checks the signed-in user's password again; a wrong one is a 401 (it is a credential check)."""
+
+    password = serializers.CharField(max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False)
+
+    def validate_password(self, value: str) -> str:
+        if not self.context["request"].user.check_password(value):
+            raise exceptions.AuthenticationFailed(WRONG_PASSWORD, code="invalid_credentials")
+        return value
+
+
 class RefreshInputSerializer(serializers.Serializer):
     refresh = serializers.CharField(max_length=8192)
 
@@ -107,22 +132,31 @@ class ExpiriesOutputSerializer(serializers.Serializer):
     refresh_expires = serializers.DateTimeField()
 
 
+class ReauthenticateOutputSerializer(ExpiriesOutputSerializer):
+    access = serializers.CharField(required=False, help_text="Bearer clients only: the new access token.")
+    refresh = serializers.CharField(required=False, help_text="Bearer clients only: the new refresh token.")
+
+
 class LoginOutputSerializer(ExpiriesOutputSerializer):
     user = UserOutputSerializer()
 
 
 class SessionOutputSerializer(serializers.ModelSerializer):
-    """A device: one live session, ``current`` when it is the caller's own."""
+    """A device: one live session, ``current`` when it is the caller's own; ``device`` names it in words."""
 
     current = serializers.SerializerMethodField()
+    device = serializers.SerializerMethodField(help_text='The user agent in words, e.g. "Chrome 156 on Linux".')
 
     class Meta:
         model = Session
-        fields = ["id", "created_at", "last_used_at", "expires_at", "user_agent", "ip_address", "current"]
+        fields = ["id", "created_at", "last_used_at", "expires_at", "user_agent", "ip_address", "current", "device"]
         read_only_fields = fields
 
     def get_current(self, session: Session) -> bool:
         return str(session.pk) == self.context.get("current_session_id")
+
+    def get_device(self, session: Session) -> str:
+        return describe_user_agent(session.user_agent)
 
 
 class RegisterOutputSerializer(serializers.Serializer):

@@ -31,7 +31,7 @@ def _in_model_order(model: type[Model], names: set[str]) -> tuple[str, ...]:
 # What requests need of their user; the rest (password hash, dates, names)
 # is deferred: it loads on first use, never as a silent default.
 REQUEST_USER_FIELDS = _in_model_order(
-    User, {"id", "username", "email", "is_active", "is_staff", "is_superuser", "token_version"}
+    User, {"id", "username", "email", "email_verified", "is_active", "is_staff", "is_superuser", "token_version"}
 )
 # What refresh reads of the session, and of its user, as it locks the row.
 SESSION_FIELDS = _in_model_order(
@@ -47,10 +47,21 @@ SESSION_FIELDS = _in_model_order(
         "current_token_id",
         "previous_jti",
         "rotated_at",
+        "auth_time",
+        "amr",
     },
 )
 SESSION_USER_FIELDS = _in_model_order(User, {"id", "is_active", "token_version"})
-ROTATED_FIELDS = ("current_jti", "current_token_id", "previous_jti", "rotated_at", "last_used_at", "expires_at")
+ROTATED_FIELDS = (
+    "current_jti",
+    "current_token_id",
+    "previous_jti",
+    "rotated_at",
+    "last_used_at",
+    "expires_at",
+    "auth_time",  # changed by re-authentication, which rotates too
+    "amr",
+)
 TOKEN_FIELDS = ("user_id", "jti", "token", "created_at", "expires_at")
 
 

@@ -1,7 +1,10 @@
-"""Login throttles, per username and per client IP, on the shared cache.
+"""Throttles of every endpoint that checks a secret, on the shared cache.
 
-``/api/auth/login/`` and ``/api/token/`` use the same scopes, so their
-attempts count together. Rates are read from settings at call time.
+Each counts attempts per one thing (a client IP, a signed-in user, the value
+of a body field such as a username) at a rate read from settings at call
+time. ``/api/auth/login/`` and ``/api/token/`` use the same scopes, so their
+attempts count together; the password change and re-authentication share
+theirs, since both check the signed-in user's password.
 """
 
 import hashlib
@@ -11,36 +14,86 @@ from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
 
-class LoginRateThrottle(SimpleRateThrottle):
+def canonical_digest(value: str) -> str:
+    """One key for every spelling of ``value`` (NFKC, case-folded), which is never stored as such."""
+    canonical = unicodedata.normalize("NFKC", value).casefold()
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class SettingRateThrottle(SimpleRateThrottle):
+    """Counts requests per ``ident()`` at the rate in setting ``rate_setting``; no ident, no count."""
+
     rate_setting = ""
 
     def get_rate(self) -> str:
         return getattr(settings, self.rate_setting)
 
+    def get_cache_key(self, request, view) -> str | None:
+        ident = self.ident(request)
+        return None if ident is None else self.cache_format % {"scope": self.scope, "ident": ident}
 
-class LoginIPThrottle(LoginRateThrottle):
-    """Counts login attempts per client IP (``LOGIN_RATE_IP``)."""
+    def ident(self, request) -> str | None:
+        raise NotImplementedError
+
+
+class PerIPThrottle(SettingRateThrottle):
+    def ident(self, request) -> str | None:
+        return self.get_ident(request)
+
+
+class PerUserThrottle(SettingRateThrottle):
+    """Per signed-in user (throttles run after authentication)."""
+
+    def ident(self, request) -> str | None:
+        user = getattr(request, "user", None)
+        return str(user.pk) if user is not None and user.is_authenticated else None
+
+
+class PerFieldThrottle(SettingRateThrottle):
+    """Per value of the body field ``field``, however it is spelled."""
+
+    field = ""
+
+    def ident(self, request) -> str | None:
+        value = request.data.get(self.field) if hasattr(request.data, "get") else None
+        return canonical_digest(value) if isinstance(value, str) and value else None
+
+
+class LoginIPThrottle(PerIPThrottle):
+    """Login attempts per client IP (``LOGIN_RATE_IP``)."""
 
     scope = "login_ip"
     rate_setting = "LOGIN_RATE_IP"
 
-    def get_cache_key(self, request, view) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
-
-class LoginUsernameThrottle(LoginRateThrottle):
-    """Counts login attempts per username (``LOGIN_RATE_USERNAME``), however it is spelled."""
+class LoginUsernameThrottle(PerFieldThrottle):
+    """Login attempts per username (``LOGIN_RATE_USERNAME``), however it is spelled."""
 
     scope = "login_username"
     rate_setting = "LOGIN_RATE_USERNAME"
+    field = "username"
 
-    def get_cache_key(self, request, view) -> str | None:
-        username = request.data.get("username") if hasattr(request.data, "get") else None
-        if not isinstance(username, str) or not username:
-            return None
-        canonical = unicodedata.normalize("NFKC", username).casefold()
-        ident = hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+class RegisterIPThrottle(PerIPThrottle):
+    """Registrations per client IP (``REGISTER_RATE_IP``)."""
+
+    scope = "register_ip"
+    rate_setting = "REGISTER_RATE_IP"
+
+
+class PasswordCheckUserThrottle(PerUserThrottle):
+    """Checks of a signed-in user's password (change, re-authentication) per user."""
+
+    scope = "password_check_user"
+    rate_setting = "PASSWORD_CHECK_RATE_USER"
+
+
+class PasswordCheckIPThrottle(PerIPThrottle):
+    """Checks of a signed-in user's password per client IP."""
+
+    scope = "password_check_ip"
+    rate_setting = "PASSWORD_CHECK_RATE_IP"
 
 
 LOGIN_THROTTLES = [LoginUsernameThrottle, LoginIPThrottle]
+PASSWORD_CHECK_THROTTLES = [PasswordCheckUserThrottle, PasswordCheckIPThrottle]

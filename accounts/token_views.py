@@ -6,7 +6,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts import services
+from accounts import audit, services
 from accounts.api import AuthAPIView, TokenIssuingMixin, session_failed
 from accounts.client import client_info
 from accounts.exceptions import SessionError
@@ -23,19 +23,27 @@ class BearerAPIView(AuthAPIView):
 
 
 class TokenObtainView(TokenIssuingMixin, BearerAPIView):
-    """Takes ``username``, ``password``; returns ``{"access", "refresh"}`` for Bearer clients."""
+    """Takes ``username``, ``password``; returns ``{"access", "refresh"}`` for Bearer clients.
+
+    The sign-in checks apply as on the cookie login (a second factor travels
+    in the body: ``otp``).
+    """
 
     throttle_classes = LOGIN_THROTTLES
+    throttled_event = audit.LOGIN_THROTTLED
 
     @extend_schema(
         tags=["token"],
         auth=[],
         request=CredentialsInputSerializer,
-        responses={200: TokenPairOutputSerializer, **errors(400, 401, 415, 429, 501)},
+        responses={200: TokenPairOutputSerializer, **errors(400, 401, 403, 415, 429, 501)},
     )
     def post(self, request: Request) -> Response:
         credentials = self.validated_credentials(CredentialsInputSerializer)
-        tokens = services.session_create(user=credentials["user"], client=client_info(request))
+        step = self.sign_in_checks(credentials["user"], bearer=True)
+        if step.refusal is not None:
+            return step.refusal
+        tokens = services.session_create(user=credentials["user"], client=client_info(request), amr=step.methods)
         self.logged_in(tokens, bearer=True)
         return Response(TokenPairOutputSerializer(tokens).data)
 

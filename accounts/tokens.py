@@ -1,8 +1,10 @@
 """The JWTs of a login session, built on simplejwt's token classes.
 
-Every token carries ``user_id``, ``sid`` (the session) and ``ver`` (the user's
-``token_version``). Payloads are built in one fixed claim order, so re-signing
-a refresh token's stored claims gives back the very same HS256 token.
+Every token carries ``user_id``, ``sid`` (the session), ``ver`` (the user's
+``token_version``), and ``auth_time`` and ``amr`` (when and how the user last
+proved who they are in this session). Payloads are built in one fixed claim
+order, so re-signing a refresh token's stored claims gives back the very same
+HS256 token.
 """
 
 import uuid
@@ -21,6 +23,11 @@ SESSION_CLAIM = "sid"
 MAX_DB_INTEGER = 2**63
 MAX_EPOCH = 253402300800  # 10000-01-01: past datetime's range
 VERSION_CLAIM = "ver"
+AUTH_TIME_CLAIM = "auth_time"
+AMR_CLAIM = "amr"
+# How a user proved who they are (the ``amr`` claim; RFC 8176 names where there is one).
+PASSWORD, ONE_TIME_CODE, PASSKEY, RECOVERY_CODE = "pwd", "otp", "webauthn", "recovery"
+AUTH_METHODS = frozenset({PASSWORD, ONE_TIME_CODE, PASSKEY, RECOVERY_CODE})
 
 
 class SessionClaimsMixin:
@@ -52,6 +59,18 @@ class SessionClaimsMixin:
             uuid.UUID(self.payload[SESSION_CLAIM])
         except ValueError as exc:
             raise TokenError(_("Token has no valid '%(claim)s' claim") % {"claim": SESSION_CLAIM}) from exc
+        # Tokens issued before these claims existed have neither: they count as
+        # authenticated long ago (no sensitive action without re-authenticating).
+        auth_time = self.payload.get(AUTH_TIME_CLAIM)
+        if auth_time is not None and (type(auth_time) is not int or not 0 <= auth_time < MAX_EPOCH):
+            raise TokenError(_("Token has no valid '%(claim)s' claim") % {"claim": AUTH_TIME_CLAIM})
+        amr = self.payload.get(AMR_CLAIM)
+        if amr is not None and (
+            not isinstance(amr, list)
+            or len(amr) > len(AUTH_METHODS)
+            or not all(isinstance(method, str) and method in AUTH_METHODS for method in amr)
+        ):
+            raise TokenError(_("Token has no valid '%(claim)s' claim") % {"claim": AMR_CLAIM})
 
 
 class SessionAccessToken(SessionClaimsMixin, AccessToken):
@@ -80,6 +99,8 @@ class Claims:
     jti: str
     issued_at: datetime
     expires_at: datetime
+    auth_time: datetime | None = None
+    amr: tuple[str, ...] = ()
 
 
 def new_jti() -> str:
@@ -110,6 +131,9 @@ def encode(token_class: type[Token], claims: Claims) -> str:
         SESSION_CLAIM: claims.sid,
         VERSION_CLAIM: claims.ver,
     }
+    if claims.auth_time is not None:
+        token.payload[AUTH_TIME_CLAIM] = to_epoch(claims.auth_time)
+        token.payload[AMR_CLAIM] = list(claims.amr)
     return str(token)
 
 
@@ -139,7 +163,18 @@ def _claims(token: Token) -> Claims:
         jti=token[api_settings.JTI_CLAIM],
         issued_at=from_epoch(token["iat"]) if isinstance(token.get("iat"), int) else None,
         expires_at=from_epoch(token["exp"]),
+        auth_time=auth_time_of(token),
+        amr=tuple(token.get(AMR_CLAIM) or ()),
     )
+
+
+def auth_time_of(claims) -> datetime | None:
+    """When the token's user last proved who they are, or ``None`` for a token that does not say.
+
+    ``claims``: a token or its payload (anything with ``get``).
+    """
+    auth_time = claims.get(AUTH_TIME_CLAIM)
+    return from_epoch(auth_time) if isinstance(auth_time, int) else None
 
 
 @dataclass(frozen=True)

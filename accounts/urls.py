@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from accounts import token_views, views
+from accounts import account_views, token_views, views
 
 app_name = "accounts"
 
@@ -16,6 +16,8 @@ urlpatterns = [
     path("auth/password/", views.PasswordChangeView.as_view(), name="password"),
     path("auth/sessions/", views.SessionListView.as_view(), name="sessions"),
     path("auth/sessions/<uuid:session_id>/", views.SessionDetailView.as_view(), name="session-detail"),
+    path("auth/reauthenticate/", account_views.ReauthenticateView.as_view(), name="reauthenticate"),
+    path("auth/account/", account_views.AccountView.as_view(), name="account"),
     path("me/", views.MeView.as_view(), name="me"),
     path("token/", token_views.TokenObtainView.as_view(), name="token"),
     path("token/refresh/", token_views.TokenRefreshView.as_view(), name="token-refresh"),

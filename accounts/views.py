@@ -40,7 +40,7 @@ from accounts.serializers import (
     SessionOutputSerializer,
     UserOutputSerializer,
 )
-from accounts.throttles import LOGIN_THROTTLES
+from accounts.throttles import LOGIN_THROTTLES, PASSWORD_CHECK_THROTTLES, RegisterIPThrottle
 from jwtsite.openapi import CSRF_HEADER, errors
 
 
@@ -56,6 +56,8 @@ class CsrfView(AnonymousCookieAuthAPIView):
 class RegisterView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
     """Takes ``username``, ``password``, ``email``; creates the user and logs them in. 201 ``{"user"}``."""
 
+    throttle_classes = [RegisterIPThrottle]
+
     @extend_schema(
         tags=["auth"],
         auth=[],
@@ -63,7 +65,7 @@ class RegisterView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
         request=RegisterInputSerializer,
         responses={
             201: OpenApiResponse(RegisterOutputSerializer, description=SETS_COOKIES),
-            **errors(400, 403, 415, 501),
+            **errors(400, 403, 415, 429, 501),
         },
     )
     def post(self, request: Request) -> Response:
@@ -77,9 +79,14 @@ class RegisterView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
 
 
 class LoginView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
-    """Takes ``username``, ``password``, ``remember``; sets the auth cookies. 200 user and expiries."""
+    """Takes ``username``, ``password``, ``remember``; sets the auth cookies. 200 user and expiries.
+
+    A sign-in check may refuse instead (accounts/sign_in.py): 403
+    ``email_unverified``, 401 ``mfa_required``; no cookie is set then.
+    """
 
     throttle_classes = LOGIN_THROTTLES
+    throttled_event = audit.LOGIN_THROTTLED
 
     @extend_schema(
         tags=["auth"],
@@ -94,7 +101,12 @@ class LoginView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
     def post(self, request: Request) -> Response:
         credentials = self.validated_credentials(LoginInputSerializer)
         user = credentials["user"]
-        tokens = services.session_create(user=user, client=client_info(request), remember=credentials["remember"])
+        step = self.sign_in_checks(user, bearer=False)
+        if step.refusal is not None:
+            return step.refusal
+        tokens = services.session_create(
+            user=user, client=client_info(request), remember=credentials["remember"], amr=step.methods
+        )
         self.logged_in(tokens, remember=credentials["remember"])
         body = LoginOutputSerializer({"user": user, **expiries(tokens)}).data
         response = Response(body)
@@ -185,6 +197,7 @@ class PasswordChangeView(TokenIssuingMixin, CookieAuthAPIView):
     """Takes ``old_password``, ``new_password``; keeps only this session (cookies re-issued). 204."""
 
     permission_classes = [IsAuthenticated]
+    throttle_classes = PASSWORD_CHECK_THROTTLES
 
     @extend_schema(
         tags=["auth"],
@@ -192,7 +205,7 @@ class PasswordChangeView(TokenIssuingMixin, CookieAuthAPIView):
         request=PasswordChangeInputSerializer,
         responses={
             204: OpenApiResponse(description="Other sessions revoked; this one's cookies re-issued."),
-            **errors(400, 401, 403, 415, 501),
+            **errors(400, 401, 403, 415, 429, 501),
         },
     )
     def post(self, request: Request) -> Response:
@@ -203,6 +216,7 @@ class PasswordChangeView(TokenIssuingMixin, CookieAuthAPIView):
                 user=request.user,
                 session_id=current_session_id(request),
                 new_password=data.validated_data["new_password"],
+                client=client_info(request),
             )
         except SessionError as exc:
             raise session_failed(exc) from exc

@@ -267,6 +267,21 @@ SESSION_COOKIE_HTTPONLY = True
 LOGIN_RATE_USERNAME = env.str("LOGIN_RATE_USERNAME", default="5/min")
 LOGIN_RATE_IP = env.str("LOGIN_RATE_IP", default="30/min")
 REGISTER_RATE_IP = env.str("REGISTER_RATE_IP", default="10/hour")
+# Checks of a signed-in user's password (password change, re-authentication).
+PASSWORD_CHECK_RATE_USER = env.str("PASSWORD_CHECK_RATE_USER", default="5/min")
+PASSWORD_CHECK_RATE_IP = env.str("PASSWORD_CHECK_RATE_IP", default="30/min")
+# Password-reset requests, per address asked for and per client IP.
+PASSWORD_RESET_RATE_EMAIL = env.str("PASSWORD_RESET_RATE_EMAIL", default="5/hour")
+PASSWORD_RESET_RATE_IP = env.str("PASSWORD_RESET_RATE_IP", default="20/hour")
+# Link tokens from emails checked (reset confirmation, email verification), per client IP.
+EMAIL_LINK_RATE_IP = env.str("EMAIL_LINK_RATE_IP", default="60/hour")
+# Verification mails a signed-in user can ask for (resend, email change).
+EMAIL_SEND_RATE_USER = env.str("EMAIL_SEND_RATE_USER", default="5/hour")
+
+# SIGN-IN SEAMS: checks other apps add to signing in (accounts/sign_in.py), and
+# the ways a signed-in user re-authenticates (accounts/reauthentication.py).
+SIGN_IN_CHECKS = []
+REAUTHENTICATION_METHODS = ["accounts.reauthentication.password"]
 
 # REVOCATION FEED (a verifying-only server on its own database follows the auth server's)
 # ------------------------------------------------------------------------------

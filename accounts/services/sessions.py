@@ -1,4 +1,4 @@
-"""Login sessions: creation, refresh rotation, revocation. The rules live here.
+"""Login sessions: creation, refresh rotation, re-issue, revocation. The rules live here.
 
 A session is one login on one device (``accounts.Session``). simplejwt's
 ``OutstandingToken`` records every refresh token issued, without its text
@@ -8,21 +8,19 @@ row is what refresh trusts: it is locked and checked in one query.
 """
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from accounts import conf, sql
+from accounts import conf, selectors, signals, sql
 from accounts.client import ClientInfo
 from accounts.exceptions import (
-    USERNAME_TAKEN,
     InvalidRefreshToken,
     RefreshTokenReused,
     SessionExpired,
@@ -31,6 +29,7 @@ from accounts.exceptions import (
 )
 from accounts.models import Session, User
 from accounts.tokens import (
+    PASSWORD,
     Claims,
     IssuedTokens,
     decode_access,
@@ -42,20 +41,19 @@ from accounts.tokens import (
 )
 
 
-def user_register(*, username: str, password: str, email: str = "", client: ClientInfo) -> tuple[User, IssuedTokens]:
-    """Creates a user and logs them in: a new session and its first token pair."""
-    try:
-        with transaction.atomic():
-            user = User.objects.create_user(username=username, email=email, password=password)
-            tokens = session_create(user=user, client=client)
-    except IntegrityError as exc:
-        # Lost a race with another registration of the same name.
-        raise ValidationError({"username": [USERNAME_TAKEN]}) from exc
-    return user, tokens
+def session_create(
+    *,
+    user: User,
+    client: ClientInfo,
+    remember: bool = True,
+    amr: Sequence[str] = (PASSWORD,),
+    sign_in: bool = True,
+) -> IssuedTokens:
+    """Starts a login session for ``user``, authenticated now by ``amr``, and issues its first token pair.
 
-
-def session_create(*, user: User, client: ClientInfo, remember: bool = True) -> IssuedTokens:
-    """Starts a login session for ``user`` and issues its first token pair."""
+    A sign-in (not a registration, ``sign_in=False``) sends ``signals.signed_in``
+    once committed, saying whether the device (user agent and IP) is new to the user.
+    """
     now = timezone.now()
     session = Session(
         id=uuid.uuid4(),
@@ -65,12 +63,21 @@ def session_create(*, user: User, client: ClientInfo, remember: bool = True) -> 
         user_agent=client.user_agent,
         ip_address=client.ip_address,
         remember=remember,
+        auth_time=whole_seconds(now),
+        amr=" ".join(amr),
     )
+    new_device = sign_in and not selectors.device_seen(user=user, client=client, since=now - conf.session_max_age())
     with transaction.atomic():
         refresh = _refresh_claims(session, user, now)
         _make_current(session, refresh, sql.insert_refresh_token(refresh))
         session.save(force_insert=True)
         User.objects.filter(pk=user.pk).update(last_login=now)
+        if sign_in:
+            transaction.on_commit(
+                lambda: signals.signed_in.send(
+                    sender=Session, user=user, session=session, client=client, new_device=new_device
+                )
+            )
     return _issue(session, refresh, now)
 
 
@@ -106,6 +113,30 @@ def session_refresh(*, raw_refresh: str) -> IssuedTokens:
     if refresh is None:
         raise RefreshTokenReused(**about)
     # Signed after COMMIT: the write lock is held for the database work alone.
+    return _issue(session, refresh, now)
+
+
+def session_reissue(
+    *, user: User, session_id: str, now: datetime, authenticated: Sequence[str] | None = None
+) -> IssuedTokens:
+    """Rotates the live session ``session_id`` of ``user`` and issues its new pair (within the caller's transaction).
+
+    With ``authenticated`` (the methods the user just proved themselves with)
+    the session's ``auth_time`` becomes ``now``: a re-authentication.
+    Raises ``SessionRevoked`` when the session is not the user's or not live.
+    """
+    session = (
+        Session.objects.select_for_update(of=("self",))
+        .filter(pk=session_id, user_id=user.pk, revoked_at__isnull=True)
+        .first()
+    )
+    if session is None:
+        raise SessionRevoked(session_id=session_id, user_id=user.pk)
+    session.user = user
+    if authenticated is not None:
+        session.auth_time = whole_seconds(now)
+        session.amr = " ".join(authenticated)
+    refresh = _rotate(session, now)
     return _issue(session, refresh, now)
 
 
@@ -149,27 +180,6 @@ def users_sessions_revoke_all(*, users: QuerySet[User]) -> int:
         user_ids = users.values("pk")
         User.objects.filter(pk__in=user_ids).update(token_version=F("token_version") + 1)
         return _revoke(Session.objects.filter(user_id__in=user_ids), timezone.now())
-
-
-def user_password_change(*, user: User, session_id: str, new_password: str) -> IssuedTokens:
-    """Sets a new password, revokes every other session and re-issues this one's tokens."""
-    now = timezone.now()
-    with transaction.atomic():
-        user.set_password(new_password)
-        user.token_version = F("token_version") + 1
-        user.save(update_fields=["password", "token_version"])
-        user.refresh_from_db(fields=["token_version"])
-        _revoke(Session.objects.filter(user_id=user.pk).exclude(pk=session_id), now)
-        session = (
-            Session.objects.select_for_update(of=("self",))
-            .filter(pk=session_id, user_id=user.pk, revoked_at__isnull=True)
-            .first()
-        )
-        if session is None:
-            raise SessionRevoked()
-        session.user = user
-        refresh = _rotate(session, now)
-    return _issue(session, refresh, now)
 
 
 def sessions_delete_expired(*, batch_size: int = 5000, now: datetime | None = None) -> dict[str, int]:
@@ -219,6 +229,8 @@ def _refresh_claims(session: Session, user: User, now: datetime) -> Claims:
         jti=new_jti(),
         issued_at=whole_seconds(now),
         expires_at=whole_seconds(min(now + conf.refresh_lifetime(), _session_ends_at(session))),
+        auth_time=session.auth_time,
+        amr=tuple(session.amr.split()),
     )
 
 
@@ -261,6 +273,8 @@ def _current_claims(session: Session) -> Claims:
         jti=session.current_jti,
         issued_at=session.current_token.created_at,
         expires_at=session.current_token.expires_at,
+        auth_time=session.auth_time,
+        amr=tuple(session.amr.split()),
     )
 
 
@@ -274,6 +288,8 @@ def _issue(session: Session, refresh: Claims, now: datetime) -> IssuedTokens:
         jti=new_jti(),
         issued_at=now,
         expires_at=whole_seconds(min(now + conf.access_lifetime(), _session_ends_at(session))),
+        auth_time=refresh.auth_time,
+        amr=refresh.amr,
     )
     return IssuedTokens(
         user_id=session.user_id,

@@ -61,7 +61,9 @@ class TestRegister:
         )
         assert response.status_code == HTTPStatus.CREATED
         user = User.objects.get()
-        assert response.json() == {"user": {"id": user.pk, "username": "alice", "email": "a@example.com"}}
+        assert response.json() == {
+            "user": {"id": user.pk, "username": "alice", "email": "a@example.com", "email_verified": False}
+        }
         assert user.check_password("a-long-unusual-passphrase")
         assert_auth_cookies(response)
         assert Session.objects.get().user == user
@@ -128,7 +130,12 @@ class TestLogin:
         response = browser.post(LOGIN_URL, {"username": user.username, "password": DEFAULT_PASSWORD}, format="json")
         assert response.status_code == HTTPStatus.OK
         body = response.json()
-        assert body["user"] == {"id": user.pk, "username": user.username, "email": user.email}
+        assert body["user"] == {
+            "id": user.pk,
+            "username": user.username,
+            "email": user.email,
+            "email_verified": user.email_verified,
+        }
         assert set(body) == {"user", "access_expires", "refresh_expires"}
         access = claims_of(access_cookie(response).value)
         refresh = claims_of(refresh_cookie(response).value)

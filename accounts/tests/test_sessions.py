@@ -190,7 +190,11 @@ class TestDevices:
         body = response.json()
         assert [s["user_agent"] for s in body] == ["Other device", ""]
         assert [s["current"] for s in body] == [False, True]
-        assert set(body[0]) == {"id", "created_at", "last_used_at", "expires_at", "user_agent", "ip_address", "current"}
+        # API.md's keys, and the user agent in words (the same reading as the admin and notices).
+        assert set(body[0]) == {
+            *("id", "created_at", "last_used_at", "expires_at", "user_agent", "ip_address", "current"),
+            "device",
+        }
         assert body[0]["id"] == claims_of(newest.cookies["__Host-access_token"].value)["sid"]
 
     def test_revokes_another_device(self, auth_client, user):

@@ -23,6 +23,7 @@ from schemathesis.specs.openapi.checks import (
 
 from accounts import conf, services
 from accounts.client import ClientInfo
+from accounts.models import User
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.fuzz]
@@ -59,6 +60,7 @@ def fuzz_user():
 @pytest.fixture(autouse=True)
 def _server_survives(live_server, fuzz_user):
     yield
+    fresh_tokens(fuzz_user)
     assert requests.get(f"{live_server.url}/healthz", timeout=10).json()["status"] == "ok"
     login = requests.post(
         f"{live_server.url}/api/token/",
@@ -69,6 +71,9 @@ def _server_survives(live_server, fuzz_user):
 
 
 def fresh_tokens(user):
+    # The fuzzer may have deleted the account (DELETE /api/auth/account/): bring it back.
+    if not User.objects.filter(pk=user.pk).exists():
+        UserFactory(id=user.pk, username=user.username, email=user.email)
     return services.session_create(user=user, client=ClientInfo(ip_address="127.0.0.1", user_agent="fuzzer"))
 
 

@@ -1,0 +1,44 @@
+"""The ways a signed-in user proves again who they are (step-up), for ``POST /api/auth/reauthenticate/``.
+
+``settings.REAUTHENTICATION_METHODS`` lists the dotted paths of provers,
+``prove(request) -> str | None``: the ``amr`` method proven, or ``None`` when
+the request does not use that way (its field is absent). A failed proof raises
+``AuthenticationFailed`` (401). The password is accounts' own; other apps
+(passkeys) add theirs without accounts importing them.
+"""
+
+from collections.abc import Callable
+from functools import cache
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+from rest_framework.request import Request
+
+from accounts.serializers import ReauthenticateInputSerializer
+from accounts.tokens import PASSWORD
+
+NOTHING_TO_CHECK = _("This field is required.")
+
+
+def password(request: Request) -> str | None:
+    """The signed-in user's password, in ``password``."""
+    if not hasattr(request.data, "get") or request.data.get("password") is None:
+        return None
+    ReauthenticateInputSerializer(data=request.data, context={"request": request}).is_valid(raise_exception=True)
+    return PASSWORD
+
+
+def prove_identity(request: Request) -> str:
+    """The method the request proves the user's identity with; 400 when it offers none."""
+    for prove in _provers(tuple(settings.REAUTHENTICATION_METHODS)):
+        method = prove(request)
+        if method is not None:
+            return method
+    raise serializers.ValidationError({"password": [NOTHING_TO_CHECK]})
+
+
+@cache
+def _provers(paths: tuple[str, ...]) -> list[Callable[[Request], str | None]]:
+    return [import_string(path) for path in paths]

@@ -1,0 +1,92 @@
+"""The user's account: registration, passwords, re-authentication, deletion.
+
+Everything here that touches sessions goes through ``sessions.py``, so its
+rules (rotation, revocation and whatever records revocations) hold.
+"""
+
+from collections.abc import Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+from accounts import signals
+from accounts.client import ClientInfo
+from accounts.exceptions import EMAIL_TAKEN, USERNAME_TAKEN
+from accounts.models import Session, User
+from accounts.services.sessions import session_create, session_reissue, session_revoke, user_sessions_revoke_all
+from accounts.tokens import IssuedTokens
+
+
+def user_register(*, username: str, password: str, email: str = "", client: ClientInfo) -> tuple[User, IssuedTokens]:
+    """Creates a user and logs them in: a new session and its first token pair.
+
+    Sends ``signals.registered`` once committed (a verification mail follows
+    when there is an address).
+    """
+    email = User.normalize_email(email)
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(username=username, email=email, password=password)
+            tokens = session_create(user=user, client=client, sign_in=False)
+            transaction.on_commit(lambda: signals.registered.send(sender=User, user=user, client=client))
+    except IntegrityError as exc:
+        # Lost a race with another registration of the same name or address.
+        if email and User.objects.filter(email__iexact=email).exists():
+            raise ValidationError({"email": [EMAIL_TAKEN]}) from exc
+        raise ValidationError({"username": [USERNAME_TAKEN]}) from exc
+    return user, tokens
+
+
+def user_password_change(
+    *, user: User, session_id: str, new_password: str, client: ClientInfo | None = None
+) -> IssuedTokens:
+    """Sets a new password, revokes every other session and re-issues this one's tokens."""
+    now = timezone.now()
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.token_version = F("token_version") + 1
+        user.save(update_fields=["password", "token_version"])
+        user.refresh_from_db(fields=["token_version"])
+        session_revoke(sessions=Session.objects.filter(user_id=user.pk).exclude(pk=session_id))
+        tokens = session_reissue(user=user, session_id=session_id, now=now)
+        transaction.on_commit(lambda: signals.password_changed.send(sender=User, user=user, client=client, reset=False))
+    return tokens
+
+
+def user_password_reset(*, user: User, new_password: str) -> int:
+    """Sets a new password and signs the user out everywhere: every session and issued token dies.
+
+    One transaction, a constant number of statements however many sessions
+    the user has; returns how many sessions were revoked.
+    """
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        revoked = user_sessions_revoke_all(user=user)
+        transaction.on_commit(lambda: signals.password_changed.send(sender=User, user=user, client=None, reset=True))
+    return revoked
+
+
+def user_reauthenticate(*, user: User, session_id: str, methods: Sequence[str]) -> IssuedTokens:
+    """Records that the user just proved who they are (``methods``) and re-issues the session's tokens."""
+    with transaction.atomic():
+        return session_reissue(user=user, session_id=session_id, now=timezone.now(), authenticated=methods)
+
+
+def user_delete(*, user: User) -> None:
+    """Deletes the user with their sessions, token records and posts.
+
+    Every session is revoked first, so that whatever follows revocations
+    (other processes, other servers) learns of it like any other sign-out.
+    """
+    with transaction.atomic():
+        user_sessions_revoke_all(user=user)
+        Session.objects.filter(user=user).delete()
+        BlacklistedToken.objects.filter(token__user=user).delete()
+        # Nothing refers to these rows any more: one plain DELETE.
+        tokens = OutstandingToken.objects.filter(user=user)
+        tokens._raw_delete(tokens.db)
+        user.delete()
