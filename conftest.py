@@ -1,4 +1,7 @@
-"""Fixtures shared by every app's tests: users, API clients, a logged-in browser client."""
+"""Fixtures shared by every app's tests: users, API clients, a logged-in browser client, the audit trail."""
+
+import json
+import logging
 
 import pytest
 from django.core.cache import cache
@@ -76,3 +79,21 @@ def auth_client(user) -> BrowserClient:
     client = BrowserClient()
     client.login_as(user)
     return client
+
+
+@pytest.fixture
+def audit_lines(caplog):
+    """``audit_lines()``: the audit trail so far, one dict per line."""
+    caplog.set_level(logging.INFO, logger="jwtsite.audit")
+
+    def lines() -> list[dict]:
+        records = [*caplog.get_records("setup"), *caplog.records]  # fixtures log in during setup
+        return [json.loads(r.getMessage()) for r in records if r.name == "jwtsite.audit"]
+
+    return lines
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """``with committed(): ...`` runs what the block left for after COMMIT (mail, notices), as production does."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)

@@ -10,9 +10,8 @@ from django.dispatch import Signal
 # last SESSION_MAX_AGE came from this user agent and IP.
 signed_in = Signal()
 
-# The user's password was set: ``user``, ``client`` (who did it; ``None`` for
-# a reset, whose link may be opened anywhere) and ``reset`` (a forgotten-password
-# reset rather than a change).
+# The user's password was set: ``user``, ``client`` (the device that set it,
+# when known) and ``reset`` (a forgotten-password reset rather than a change).
 password_changed = Signal()
 
 # A user registered: ``user``, ``client``.

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "accounts",
+    "emails",
     "posts",
 ]
 
@@ -280,7 +281,7 @@ EMAIL_SEND_RATE_USER = env.str("EMAIL_SEND_RATE_USER", default="5/hour")
 
 # SIGN-IN SEAMS: checks other apps add to signing in (accounts/sign_in.py), and
 # the ways a signed-in user re-authenticates (accounts/reauthentication.py).
-SIGN_IN_CHECKS = []
+SIGN_IN_CHECKS = ["emails.checks.verified_email"]
 REAUTHENTICATION_METHODS = ["accounts.reauthentication.password"]
 
 # REVOCATION FEED (a verifying-only server on its own database follows the auth server's)
@@ -297,6 +298,8 @@ vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="jwtsite <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# Mail is built and sent after the response, on a small thread pool per process (emails/mail.py).
+EMAIL_SEND_IN_BACKGROUND = True
 EMAIL_VERIFICATION = env.str("EMAIL_VERIFICATION", default="optional")
 if EMAIL_VERIFICATION not in ("optional", "mandatory"):
     raise ImproperlyConfigured(f"EMAIL_VERIFICATION must be 'optional' or 'mandatory', not {EMAIL_VERIFICATION!r}.")

@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
     path("api/", include("accounts.urls")),
+    path("api/", include("emails.urls")),
     path("api/", include("posts.urls")),
     # Unknown API paths answer JSON, in debug mode too.
     re_path(r"^api/(?P<unmatched>.*)$", views.api_not_found),

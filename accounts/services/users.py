@@ -56,17 +56,18 @@ def user_password_change(
     return tokens
 
 
-def user_password_reset(*, user: User, new_password: str) -> int:
+def user_password_reset(*, user: User, new_password: str, client: ClientInfo | None = None) -> int:
     """Sets a new password and signs the user out everywhere: every session and issued token dies.
 
     One transaction, a constant number of statements however many sessions
-    the user has; returns how many sessions were revoked.
+    the user has; returns how many sessions were revoked. ``client`` is who
+    set it (for the notice).
     """
     with transaction.atomic():
         user.set_password(new_password)
         user.save(update_fields=["password"])
         revoked = user_sessions_revoke_all(user=user)
-        transaction.on_commit(lambda: signals.password_changed.send(sender=User, user=user, client=None, reset=True))
+        transaction.on_commit(lambda: signals.password_changed.send(sender=User, user=user, client=client, reset=True))
     return revoked
 
 

@@ -1,7 +1,6 @@
 """The audit trail: one JSON line per security event, never a credential."""
 
 import json
-import logging
 from datetime import timedelta
 from http import HTTPStatus
 
@@ -17,17 +16,6 @@ from conftest import BrowserClient
 pytestmark = pytest.mark.django_db
 
 UA = "Mozilla/5.0 (audit test)"
-
-
-@pytest.fixture
-def audit_lines(caplog):
-    caplog.set_level(logging.INFO, logger="jwtsite.audit")
-
-    def lines() -> list[dict]:
-        records = [*caplog.get_records("setup"), *caplog.records]  # fixtures log in during setup
-        return [json.loads(r.getMessage()) for r in records if r.name == "jwtsite.audit"]
-
-    return lines
 
 
 @pytest.fixture

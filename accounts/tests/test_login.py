@@ -237,3 +237,26 @@ class TestThrottling:
             browser.post(LOGIN_URL, {"username": name, "password": "x"}, format="json")
         response = browser.post(LOGIN_URL, {"username": "a3", "password": "x"}, format="json")
         assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
+
+
+class TestRegistrationThrottle:
+    def test_registrations_per_ip_are_limited(self, settings, audit_lines):
+        """Issue 10: 12 sign-ups in a row from one IP were all 201."""
+        settings.REGISTER_RATE_IP = "3/hour"
+        client = BrowserClient()
+        statuses = [
+            client.post(
+                REGISTER_URL, {"username": f"bot{n}", "password": "a-long-unusual-passphrase"}, format="json"
+            ).status_code
+            for n in range(5)
+        ]
+        assert statuses == [HTTPStatus.CREATED] * 3 + [HTTPStatus.TOO_MANY_REQUESTS] * 2
+        assert User.objects.count() == 3
+        other_ip = BrowserClient(REMOTE_ADDR="203.0.113.5")
+        response = other_ip.post(
+            REGISTER_URL, {"username": "human", "password": "a-long-unusual-passphrase"}, format="json"
+        )
+        assert response.status_code == HTTPStatus.CREATED
+        throttled = [line for line in audit_lines() if line["event"] == "throttled"]
+        assert len(throttled) == 2
+        assert throttled[0]["path"] == REGISTER_URL

@@ -1,0 +1,14 @@
+"""App config for emails: everything the site does by email (links, verification, security notices)."""
+
+from django.apps import AppConfig
+
+
+class EmailsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "emails"
+    verbose_name = "Email: password reset, verification, security notices"
+
+    def ready(self) -> None:
+        from emails import receivers
+
+        receivers.connect()

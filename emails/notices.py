@@ -1,0 +1,69 @@
+"""Security notices: a mail to the account's address when something about its security changes.
+
+Each names the device (in words, and its IP) and the time, and links to
+/sessions/ where the user can see and revoke devices; none carries a link or
+token that signs anyone in. Sent for: a sign-in from a device new to the
+user, a password change or reset, an email change (to the old address), and,
+from other apps, passkeys added or removed, two-factor turned off, a recovery
+code used.
+"""
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from accounts.client import ClientInfo
+from accounts.devices import describe_user_agent
+from accounts.models import User
+from emails import mail
+
+
+@dataclass(frozen=True)
+class NoticeKind:
+    subject: str
+    headline: str  # what happened, one sentence
+
+
+KINDS = {
+    "new_sign_in": NoticeKind("New sign-in to your account", "Your account was just signed in to from a new device."),
+    "password_changed": NoticeKind("Your password was changed", "The password of your account was changed."),
+    "password_reset": NoticeKind(
+        "Your password was reset",
+        "The password of your account was reset through a link sent to this address. Every device was signed out.",
+    ),
+    "email_change_requested": NoticeKind(
+        "Your email address is being changed",
+        "Someone signed in to your account asked to change its email address to {new_address}. "
+        "The change takes effect once the new address is verified.",
+    ),
+    "passkey_added": NoticeKind("A passkey was added", "A passkey named “{name}” was added to your account."),
+    "passkey_removed": NoticeKind("A passkey was removed", "The passkey named “{name}” was removed from your account."),
+    "two_factor_disabled": NoticeKind("Two-factor sign-in was turned off", "Two-factor sign-in was turned off."),
+    "recovery_code_used": NoticeKind(
+        "A recovery code was used", "A recovery code was used to sign in; {remaining} are left."
+    ),
+}
+
+
+def send_notice(*, user: User, kind: str, client: ClientInfo | None, to: str | None = None, **details) -> None:
+    """Mails notice ``kind`` to ``to`` (the account's address by default), once the transaction commits.
+
+    ``details`` fill the kind's headline (``{name}``, ``{new_address}``...).
+    """
+    address = to if to is not None else user.email
+    if not address:
+        return
+    notice = KINDS[kind]
+    context = {
+        "username": user.username,
+        "headline": notice.headline.format(**details),
+        "device": describe_user_agent(client.user_agent) if client else None,
+        "ip_address": client.ip_address if client else None,
+        "when": timezone.now(),
+        "sessions_link": mail.site_link("/sessions/"),
+        "reset_link": mail.site_link("/password-reset/"),
+    }
+    mail.send_later(
+        f"{kind} notice",
+        lambda: mail.message(to=address, subject=notice.subject, template="security_notice", context=context),
+    )

@@ -1,0 +1,26 @@
+"""What the emails app does when accounts says something happened (accounts/signals.py)."""
+
+from accounts import signals
+from accounts.client import ClientInfo
+from accounts.models import User
+from emails import notices, services
+
+
+def on_signed_in(*, user: User, client: ClientInfo, new_device: bool, **kwargs) -> None:
+    if new_device:
+        notices.send_notice(user=user, kind="new_sign_in", client=client)
+
+
+def on_password_changed(*, user: User, client: ClientInfo | None, reset: bool, **kwargs) -> None:
+    notices.send_notice(user=user, kind="password_reset" if reset else "password_changed", client=client)
+
+
+def on_registered(*, user: User, **kwargs) -> None:
+    services.email_verification_send(user=user)
+
+
+def connect() -> None:
+    """Connects the receivers (``EmailsConfig.ready``)."""
+    signals.signed_in.connect(on_signed_in, dispatch_uid="emails.signed_in")
+    signals.password_changed.connect(on_password_changed, dispatch_uid="emails.password_changed")
+    signals.registered.connect(on_registered, dispatch_uid="emails.registered")

@@ -1,0 +1,156 @@
+"""Password reset, email verification and email change: the flows that go through a link in a mail.
+
+Session rules stay in accounts: a reset calls ``accounts.services.user_password_reset``,
+which revokes every session and issued token in the same transaction.
+"""
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from accounts import services as accounts_services
+from accounts.client import ClientInfo
+from accounts.exceptions import EMAIL_TAKEN
+from accounts.models import User
+from emails import links, mail, notices
+
+LINK_INVALID = _("This link is not valid, or it has been used already. Ask for a new one.")
+LINK_EXPIRED = _("This link has expired. Ask for a new one.")
+SAME_ADDRESS = _("That is already your email address.")
+# A refused sign-in (unverified address) sends a new link at most this often per user.
+REFUSAL_RESEND_SECONDS = 600
+
+
+def password_reset_request(*, email: str) -> None:
+    """Mails a reset link to the active account with this address, if there is one.
+
+    The request itself does the same whatever the address: finding the
+    account, making the link and sending happen after it, off its thread.
+    """
+    mail.send_later("password reset", lambda: _password_reset_mail(email))
+
+
+def password_reset_confirm(*, token: str, new_password: str, client: ClientInfo) -> User:
+    """Sets the password of the token's user and signs them out everywhere; the link dies with it.
+
+    Raises ``ValidationError`` (``token`` or ``new_password``) and changes
+    nothing when the link is not valid or the password too weak. Also marks
+    the address verified: following the link proved the user holds it.
+    """
+    user = links.user_of_reset_token(token)
+    if user is None:
+        raise ValidationError({"token": [LINK_INVALID]})
+    _validate_password(new_password, user)
+    with transaction.atomic():
+        # Checked again on the locked row: of two confirmations at once, one wins.
+        user = links.user_of_reset_token(token, users=User.objects.select_for_update())
+        if user is None:
+            raise ValidationError({"token": [LINK_INVALID]})
+        accounts_services.user_password_reset(user=user, new_password=new_password, client=client)
+        if not user.email_verified:
+            User.objects.filter(pk=user.pk).update(email_verified=True)
+    return user
+
+
+def email_verification_send(*, user: User) -> bool:
+    """Mails a link that verifies the user's address; ``False`` when there is none to verify."""
+    if not user.email or user.email_verified:
+        return False
+    token, address = links.verification_token(user, user.email), user.email
+    mail.send_later(
+        "email verification",
+        lambda: _verification_mail(user=user, address=address, token=token, template="email_verification"),
+    )
+    return True
+
+
+def email_verification_send_on_refusal(*, user: User) -> bool:
+    """``email_verification_send`` for a sign-in refused for want of it, at most every few minutes."""
+    if not cache.add(f"emails:refusal-resend:{user.pk}", 1, timeout=REFUSAL_RESEND_SECONDS):
+        return False
+    return email_verification_send(user=user)
+
+
+def email_change_request(*, user: User, new_email: str, client: ClientInfo) -> None:
+    """Mails a verification link to ``new_email``, which replaces the address once followed; tells the old one."""
+    address = User.normalize_email(new_email)
+    if address.lower() == user.email.lower():
+        raise ValidationError({"email": [SAME_ADDRESS]})
+    if User.objects.filter(email__iexact=address).exclude(pk=user.pk).exists():
+        raise ValidationError({"email": [EMAIL_TAKEN]})
+    token = links.verification_token(user, address)
+    mail.send_later(
+        "email change verification",
+        lambda: _verification_mail(user=user, address=address, token=token, template="email_change"),
+    )
+    notices.send_notice(user=user, kind="email_change_requested", client=client, new_address=address)
+
+
+def email_verify(*, token: str) -> tuple[User, bool]:
+    """Follows a verification link: the address it names becomes the user's, verified.
+
+    Returns the user and whether the address changed. Raises
+    ``ValidationError`` (``token``) for a link that is not valid, used,
+    expired, or whose address another account took meanwhile.
+    """
+    with transaction.atomic():
+        try:
+            verification = links.verification_of(token, users=User.objects.select_for_update())
+        except links.LinkExpired as exc:
+            raise ValidationError({"token": [LINK_EXPIRED]}) from exc
+        if verification is None:
+            raise ValidationError({"token": [LINK_INVALID]})
+        user, address = verification.user, verification.address
+        if User.objects.filter(email__iexact=address).exclude(pk=user.pk).exists():
+            raise ValidationError({"token": [EMAIL_TAKEN]})
+        changed = address != user.email
+        user.email, user.email_verified = address, True
+        user.save(update_fields=["email", "email_verified"])
+    return user, changed
+
+
+# Mails -------------------------------------------------------------------------
+
+
+def _password_reset_mail(email: str):
+    user = User.objects.filter(email__iexact=User.normalize_email(email), is_active=True).first()
+    if user is None:
+        return None
+    return mail.message(
+        to=user.email,
+        subject="Reset your password",
+        template="password_reset",
+        context={
+            "username": user.username,
+            "link": mail.site_link(f"/password-reset/confirm/?token={links.password_reset_token(user)}"),
+            "valid_minutes": _link_minutes(),
+        },
+    )
+
+
+def _verification_mail(*, user: User, address: str, token: str, template: str):
+    return mail.message(
+        to=address,
+        subject="Verify your email address",
+        template=template,
+        context={
+            "username": user.username,
+            "address": address,
+            "link": mail.site_link(f"/verify-email/?token={token}"),
+            "valid_minutes": _link_minutes(),
+        },
+    )
+
+
+def _link_minutes() -> int:
+    return max(1, settings.PASSWORD_RESET_TIMEOUT // 60)
+
+
+def _validate_password(password: str, user: User) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"new_password": list(exc.messages)}) from exc

@@ -1,0 +1,33 @@
+"""Throttles of the emailed-link endpoints (rates in settings, README "Throttles")."""
+
+from accounts.throttles import PerFieldThrottle, PerIPThrottle, PerUserThrottle
+
+
+class PasswordResetEmailThrottle(PerFieldThrottle):
+    """Reset requests per address asked for, however it is spelled."""
+
+    scope = "password_reset_email"
+    rate_setting = "PASSWORD_RESET_RATE_EMAIL"
+    field = "email"
+
+
+class PasswordResetIPThrottle(PerIPThrottle):
+    scope = "password_reset_ip"
+    rate_setting = "PASSWORD_RESET_RATE_IP"
+
+
+class EmailLinkIPThrottle(PerIPThrottle):
+    """Link tokens checked (reset confirmation, verification) per client IP."""
+
+    scope = "email_link_ip"
+    rate_setting = "EMAIL_LINK_RATE_IP"
+
+
+class EmailSendUserThrottle(PerUserThrottle):
+    """Verification mails a signed-in user asks for (resend, email change)."""
+
+    scope = "email_send_user"
+    rate_setting = "EMAIL_SEND_RATE_USER"
+
+
+PASSWORD_RESET_THROTTLES = [PasswordResetEmailThrottle, PasswordResetIPThrottle]

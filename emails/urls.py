@@ -1,0 +1,15 @@
+"""URLs of the emailed-link API (mounted at /api/)."""
+
+from django.urls import path
+
+from emails import views
+
+app_name = "emails"
+
+urlpatterns = [
+    path("auth/password/reset/", views.PasswordResetRequestView.as_view(), name="password-reset"),
+    path("auth/password/reset/confirm/", views.PasswordResetConfirmView.as_view(), name="password-reset-confirm"),
+    path("auth/email/verify/", views.EmailVerifyView.as_view(), name="email-verify"),
+    path("auth/email/verify/resend/", views.EmailVerifyResendView.as_view(), name="email-verify-resend"),
+    path("auth/email/", views.EmailChangeView.as_view(), name="email-change"),
+]
