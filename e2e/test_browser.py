@@ -260,7 +260,7 @@ def test_password_change_keeps_this_device_and_signs_out_the_others(new_page, si
     log_in(laptop, user.username)
     log_in(phone, user.username)
 
-    laptop.goto("/sessions/")
+    laptop.goto("/account/")
     laptop.get_by_label("Current password").fill("wrong")
     laptop.get_by_label("New password").fill("another-long-passphrase")
     laptop.get_by_role("button", name="Change password").click()
@@ -269,6 +269,7 @@ def test_password_change_keeps_this_device_and_signs_out_the_others(new_page, si
     laptop.get_by_label("Current password").fill(DEFAULT_PASSWORD)
     laptop.get_by_role("button", name="Change password").click()
     expect(laptop.get_by_role("alert")).to_contain_text("Password changed")
+    laptop.goto("/sessions/")
     expect(laptop.locator(".session")).to_have_count(1)
     phone.goto("/posts/")
     expect_path(phone, "/login/?next=/posts/")

@@ -19,6 +19,13 @@ urlpatterns = [
     path("register/", page("register", "Register"), name="register"),
     # Signed out, its script goes to /login/?next=/posts/.
     path("posts/", page("posts", "Posts"), name="posts"),
-    # The user's devices, revoking them, and the password change form.
+    # The user's devices and revoking them.
     path("sessions/", page("sessions", "Devices"), name="sessions"),
+    # Email and its verification, password, sign-in methods, deleting the account.
+    path("account/", page("account", "Account"), name="account"),
+    path("password-reset/", page("password_reset", "Forgot your password?"), name="password-reset"),
+    # The link mailed by POST /api/auth/password/reset/ (?token=).
+    path("password-reset/confirm/", page("password_reset_confirm", "New password"), name="password-reset-confirm"),
+    # The link mailed to verify an address (?token=); its script posts the token on load.
+    path("verify-email/", page("verify_email", "Verify your email"), name="verify-email"),
 ]

@@ -23,14 +23,25 @@ JS_FILES = sorted(STATIC_DIR.rglob("*.js"))
 
 PAGES = {
     "pages:home": {"texts": ["Log out", "Log in", "Register"]},
-    "pages:login": {"labels": ["Username", "Password", "Remember me"], "buttons": ["Log in"]},
+    "pages:login": {
+        "labels": ["Username", "Password", "Remember me"],
+        "buttons": ["Log in"],
+        "texts": ['href="/password-reset/">Forgot password?</a>'],
+    },
     "pages:register": {"labels": ["Username", "Email", "Password"], "buttons": ["Register"]},
     "pages:posts": {"labels": ["Title", "Body"], "buttons": ["Publish"]},
     "pages:sessions": {
-        "labels": ["Current password", "New password"],
-        "buttons": ["Log out everywhere", "Revoke", "Change password"],
-        "texts": ["This device", "User agent", "IP address", "Last used"],
+        "buttons": ["Log out everywhere", "Revoke"],
+        "texts": ["This device", "User agent", "IP address", "Last used", 'href="/account/#password-heading"'],
     },
+    "pages:account": {
+        "labels": ["New email", "Current password", "New password", "Password"],
+        "buttons": ["Change email", "Change password", "Delete account", "Confirm"],
+        "texts": ["Email", "Change email", "Confirm it is you"],
+    },
+    "pages:password-reset": {"labels": ["Email"], "buttons": ["Send reset link"]},
+    "pages:password-reset-confirm": {"labels": ["New password"], "buttons": ["Set new password"]},
+    "pages:verify-email": {"texts": ["Your email address is verified."]},
 }
 PAGE_URLS = {name: reverse(name) for name in PAGES}
 
@@ -59,6 +70,10 @@ class TestPages:
             "pages:register": "/register/",
             "pages:posts": "/posts/",
             "pages:sessions": "/sessions/",
+            "pages:account": "/account/",
+            "pages:password-reset": "/password-reset/",
+            "pages:password-reset-confirm": "/password-reset/confirm/",
+            "pages:verify-email": "/verify-email/",
         }
 
     def test_renders_with_its_labels_and_buttons(self, client, page_name):

@@ -27,6 +27,10 @@ async function logOut(event) {
 
 document.getElementById('logout').addEventListener('click', logOut);
 
+if (new URLSearchParams(window.location.search).get('account') === 'deleted') {
+  announce('Your account has been deleted. Goodbye.', 'success');
+}
+
 currentUser().then(
   (user) => {
     if (user) {

@@ -1,8 +1,8 @@
 // /sessions/: the user's live devices (this one marked "This device"),
-// "Revoke" on every other one, "Log out everywhere" and the password form.
+// "Revoke" on every other one, and "Log out everywhere". Each device is named
+// by the API (`device`, read from its user agent on the server).
 import { SignedOut, api, json, loginUrl, paths } from '../api.js';
-import { announce, busy, clearErrors, formData, fromTemplate, part, showErrors, timeElement } from '../ui.js';
-import { describeUserAgent } from '../useragent.js';
+import { announce, fromTemplate, part, timeElement } from '../ui.js';
 
 const list = document.getElementById('session-list');
 
@@ -14,7 +14,7 @@ function updateCount() {
 function renderSession(session) {
   const item = fromTemplate('session-template');
   item.dataset.sessionId = session.id;
-  const { label } = describeUserAgent(session.user_agent);
+  const label = session.device;
   part(item, 'device').textContent = label;
   part(item, 'user-agent').textContent = session.user_agent || '(none sent)';
   part(item, 'ip').textContent = session.ip_address || 'unknown';
@@ -74,22 +74,6 @@ document.getElementById('logout-all').addEventListener('click', async (event) =>
   } finally {
     button.disabled = false;
   }
-});
-
-const passwordForm = document.getElementById('password-form');
-passwordForm.addEventListener('submit', async (event) => {
-  event.preventDefault();
-  await busy(passwordForm, async () => {
-    const response = await api(paths.password, { method: 'POST', body: formData(passwordForm) });
-    if (response.status !== 204) {
-      showErrors(passwordForm, await json(response));
-      return;
-    }
-    passwordForm.reset();
-    clearErrors(passwordForm);
-    announce('Password changed. Every other device has been signed out.', 'success');
-    await loadSessions();
-  });
 });
 
 try {

@@ -1,0 +1,97 @@
+// /account/: the email address and its verification, changing it, the password,
+// and deleting the account. Sensitive actions go through reauth.js, which asks
+// for the password again when the sign-in is not recent.
+import { SignedOut, api, json, paths, requireUser } from '../api.js';
+import { sensitive } from '../reauth.js';
+import { announce, busy, clearErrors, formData, showErrors } from '../ui.js';
+
+function renderEmail(user) {
+  document.getElementById('email-address').textContent = user.email || 'No email address yet.';
+  const status = document.getElementById('email-status');
+  status.hidden = !user.email;
+  status.textContent = user.email_verified ? 'Verified' : 'Not verified';
+  document.getElementById('email-resend-actions').hidden = !user.email || user.email_verified;
+}
+
+function tooMany(response) {
+  const wait = response.headers.get('Retry-After');
+  return `Too many requests. ${wait ? `Try again in ${wait} seconds.` : 'Try again later.'}`;
+}
+
+document.getElementById('email-resend').addEventListener('click', async (event) => {
+  const button = event.currentTarget;
+  button.disabled = true;
+  try {
+    const response = await api(paths.emailVerifyResend, { method: 'POST' });
+    const body = await json(response);
+    if (response.status === 202) announce(`${body.detail} Check your inbox.`, 'success');
+    else announce(response.status === 429 ? tooMany(response) : body.detail || 'Could not send it.', 'error');
+  } finally {
+    button.disabled = false;
+  }
+});
+
+const emailForm = document.getElementById('email-form');
+emailForm.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  clearErrors(emailForm);
+  await busy(emailForm, async () => {
+    const response = await sensitive(paths.email, { method: 'POST', body: formData(emailForm) });
+    const body = await json(response);
+    if (response.status === 202) {
+      emailForm.reset();
+      announce(`${body.detail} Check the new address's inbox.`, 'success');
+    } else if (response.status === 429) {
+      showErrors(emailForm, { detail: tooMany(response) });
+    } else {
+      showErrors(emailForm, body);
+    }
+  });
+});
+
+const passwordForm = document.getElementById('password-form');
+passwordForm.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  await busy(passwordForm, async () => {
+    const response = await api(paths.password, { method: 'POST', body: formData(passwordForm) });
+    if (response.status === 204) {
+      await json(response);
+      passwordForm.reset();
+      clearErrors(passwordForm);
+      announce('Password changed. Every other device has been signed out.', 'success');
+      return;
+    }
+    showErrors(passwordForm, response.status === 429 ? { detail: tooMany(response) } : await json(response));
+  });
+});
+
+const deleteButton = document.getElementById('delete-account');
+deleteButton.addEventListener('click', async () => {
+  // A second click on the same button confirms: no browser dialog to miss.
+  if (deleteButton.dataset.confirming !== 'true') {
+    deleteButton.dataset.confirming = 'true';
+    deleteButton.textContent = 'Yes, delete my account for good';
+    announce('Click the button again to delete your account, your posts and every session.', 'info');
+    return;
+  }
+  deleteButton.disabled = true;
+  try {
+    const response = await sensitive(paths.account, { method: 'DELETE' });
+    if (response.status === 204) {
+      await json(response);
+      window.location.assign('/?account=deleted');
+      return;
+    }
+    announce((await json(response)).detail || 'Could not delete the account.', 'error');
+  } finally {
+    deleteButton.disabled = false;
+  }
+});
+
+try {
+  renderEmail(await requireUser());
+  document.getElementById('account-pending').hidden = true;
+  document.getElementById('account-ready').hidden = false;
+} catch (error) {
+  if (!(error instanceof SignedOut)) throw error;
+}
