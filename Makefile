@@ -9,7 +9,7 @@ STAMP := $(VENV)/.requirements-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv run serve test bench lint format migrate clean
+.PHONY: venv run serve test bench bench-reset lint format migrate clean
 
 venv: $(STAMP)
 
@@ -40,6 +40,10 @@ test: $(STAMP)
 # Benchmarks (about 3.5 minutes): prints a table and writes bench/results.md.
 bench: $(STAMP)
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# Whether the password-reset answer's time tells a known address from an unknown one (about 1 minute).
+bench-reset: $(STAMP)
+	$(PY) bench/reset_timing.py $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -1,12 +1,13 @@
 """Sending mail without ever blocking or breaking the request that asks for it.
 
 A mail is built and sent once the request's transaction commits
-(``transaction.on_commit``), on a small per-process thread pool, so neither
-SMTP's latency nor its failures reach the user: a failure is logged at ERROR
-and the answer is unchanged. Building the mail (finding the user, making its
-link) happens there too, so a request does the same work whatever the mail
-turns out to be, or whether there is one (no timing tells a known address from
-an unknown one). Mail not yet sent when a process dies is lost: a production
+(``transaction.on_commit``) and its answer has gone out (Django's
+``request_finished``), on a small per-process thread pool, so neither SMTP's
+latency nor its failures reach the user: a failure is logged at ERROR and the
+answer is unchanged. Building the mail (finding the user, making its link)
+happens there too, so a request does the same work whatever the mail turns out
+to be, or whether there is one: its answer's time cannot tell a known address
+from an unknown one (``make bench-reset`` measures it). Mail not yet sent when a process dies is lost: a production
 deployment with stricter needs puts a queue here (README, "Email").
 
 Every mail has a plain-text and an HTML part, rendered from
@@ -21,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, connections, transaction
 from django.template.loader import render_to_string
 
@@ -62,13 +64,31 @@ def send_later(what: str, build: Builder) -> None:
 _pool: ThreadPoolExecutor | None = None
 _pool_pid: int | None = None
 _pool_lock = threading.Lock()
+# Mail a request asked for, held back until its answer has been sent.
+_request = threading.local()
 
 
 def _dispatch(what: str, build: Builder) -> None:
     if not settings.EMAIL_SEND_IN_BACKGROUND:
         _deliver(what, build)
-        return
-    _executor().submit(_deliver_in_background, what, build)
+    elif getattr(_request, "held", None) is not None:
+        _request.held.append((what, build))
+    else:  # not in a request (a management command, a shell)
+        _executor().submit(_deliver_in_background, what, build)
+
+
+def _hold_during_request(**kwargs) -> None:
+    _request.held = []
+
+
+def _release_after_request(**kwargs) -> None:
+    held, _request.held = getattr(_request, "held", None), None
+    for what, build in held or ():
+        _executor().submit(_deliver_in_background, what, build)
+
+
+request_started.connect(_hold_during_request, dispatch_uid="emails.mail.hold")
+request_finished.connect(_release_after_request, dispatch_uid="emails.mail.release")
 
 
 def _executor() -> ThreadPoolExecutor:
