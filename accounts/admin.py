@@ -14,6 +14,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from accounts import services
 from accounts.audit import LOGGED_OUT_EVERYWHERE, SESSION_REVOKED, audit
 from accounts.client import client_info
+from accounts.devices import describe_user_agent
 from accounts.models import Session, User
 
 for model in (OutstandingToken, BlacklistedToken):
@@ -46,11 +47,11 @@ SESSION_FIELDS = ["created_at", "last_used_at", "expires_at", "revoked_at", "ip_
 class SessionAdmin(admin.ModelAdmin):
     """Login sessions; no field here can be turned into a working token."""
 
-    list_display = ["user", "state", "created_at", "last_used_at", "expires_at", "ip_address", "user_agent"]
+    list_display = ["user", "state", "device", "created_at", "last_used_at", "expires_at", "ip_address", "user_agent"]
     list_filter = [SessionStateFilter]
     list_select_related = ["user"]
     search_fields = ["user__username"]
-    fields = ["user", "state", *SESSION_FIELDS, "remember"]
+    fields = ["user", "state", "device", *SESSION_FIELDS, "auth_time", "amr", "remember"]
     readonly_fields = fields
     actions = ["revoke_sessions"]
     date_hierarchy = "created_at"
@@ -64,6 +65,10 @@ class SessionAdmin(admin.ModelAdmin):
     @admin.display(description=_("state"))
     def state(self, session: Session) -> str:
         return session.state
+
+    @admin.display(description=_("device"))
+    def device(self, session: Session) -> str:
+        return describe_user_agent(session.user_agent)
 
     @admin.action(description=_("Revoke selected sessions"), permissions=["delete"])
     def revoke_sessions(self, request: HttpRequest, queryset: QuerySet[Session]) -> None:
@@ -84,7 +89,7 @@ class SessionAdmin(admin.ModelAdmin):
 
 class SessionInline(admin.TabularInline):
     model = Session
-    fields = ["state", *SESSION_FIELDS]
+    fields = ["state", "device", *SESSION_FIELDS]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -98,6 +103,10 @@ class SessionInline(admin.TabularInline):
     def state(self, session: Session) -> str:
         return session.state
 
+    @admin.display(description=_("device"))
+    def device(self, session: Session) -> str:
+        return describe_user_agent(session.user_agent)
+
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
@@ -105,6 +114,16 @@ class UserAdmin(DjangoUserAdmin):
 
     inlines = [SessionInline]
     actions = ["revoke_all_sessions"]
+    list_display = [*DjangoUserAdmin.list_display, "email_verified"]
+    list_filter = [*DjangoUserAdmin.list_filter, "email_verified"]
+    fieldsets = [
+        *(
+            (name, {**options, "fields": (*options["fields"], "email_verified")})
+            if options["fields"] == ("first_name", "last_name", "email")
+            else (name, options)
+            for name, options in DjangoUserAdmin.fieldsets
+        )
+    ]
 
     def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:
         super().save_model(request, obj, form, change)

@@ -167,3 +167,16 @@ class TestNoTokenOnAnyAdminPage:
         response = auth_client.post(REFRESH_URL)
         assert access_cookie(response).value.count(".") == 2
         assert refresh_cookie(response).value.count(".") == 2
+
+
+class TestDevicesAndVerification:
+    def test_sessions_name_their_device_as_the_api_does(self, admin_client, user):
+        signed_in(user, "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0")
+        assert "Firefox 128 on Windows" in admin_client.get(SESSIONS_ADMIN).content.decode()
+        user_page = admin_client.get(reverse("admin:accounts_user_change", args=[user.pk])).content.decode()
+        assert "Firefox 128 on Windows" in user_page
+
+    def test_email_verified_shows_and_can_be_set(self, admin_client, user):
+        page = admin_client.get(reverse("admin:accounts_user_change", args=[user.pk])).content.decode()
+        assert 'name="email_verified"' in page
+        assert "email_verified" in admin_client.get(reverse("admin:accounts_user_changelist")).context["cl"].list_display
