@@ -22,6 +22,7 @@ ERROR_DESCRIPTIONS = {
     401: "No, invalid, expired or revoked credentials; carries `WWW-Authenticate`.",
     403: "Authenticated but not allowed, or CSRF failure (`csrf_failed`).",
     404: "Not found.",
+    409: "The account is not in a state where this applies (e.g. two-factor already on).",
     413: "Request body too large.",
     415: "Unsupported media type.",
     429: "Throttled; carries `Retry-After`.",
