@@ -109,7 +109,8 @@ def registration_options(
     The user's existing passkeys are excluded, so an authenticator that holds
     one already says so instead of making a second.
     """
-    options, _state_kept_by_us = _server().register_begin(
+    # fido2's state is the challenge and the verification asked: challenges.py keeps one, _state() rebuilds it.
+    options, _ = _server().register_begin(
         PublicKeyCredentialUserEntity(id=user_handle, name=username, display_name=username),
         credentials=[_descriptor(credential) for credential in existing],
         resident_key_requirement=ResidentKeyRequirement.REQUIRED,
@@ -124,7 +125,7 @@ def authentication_options(*, allowed: Iterable[StoredCredential] | None = None)
     Without ``allowed`` the browser offers every passkey it holds for this
     site (discoverable credentials: no username typed); with it, only those.
     """
-    options, _state_kept_by_us = _server().authenticate_begin(
+    options, _ = _server().authenticate_begin(
         credentials=None if allowed is None else [_descriptor(credential) for credential in allowed],
         user_verification=UserVerificationRequirement.REQUIRED,
     )
