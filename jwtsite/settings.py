@@ -381,4 +381,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    # fido2 logs every registration and passkey sign-in at INFO; the audit trail already says it.
+    "loggers": {"fido2": {"level": "WARNING"}},
 }
