@@ -31,7 +31,7 @@ from jwtsite.openapi import CSRF_HEADER, errors
 from mfa import api, audit
 from mfa.exceptions import ClonedAuthenticator, CredentialRejected, MfaError
 from mfa.models import Passkey
-from mfa.passkeys import challenges, services
+from mfa.passkeys import challenges, selectors, services
 from mfa.passkeys.serializers import (
     CredentialOptionsOutputSerializer,
     PasskeyCreateInputSerializer,
@@ -136,8 +136,7 @@ class PasskeyListView(CookieAuthAPIView):
 
     @extend_schema(tags=["passkeys"], responses={200: PasskeyOutputSerializer(many=True), **errors(401)})
     def get(self, request: Request) -> Response:
-        passkeys = Passkey.objects.filter(user=request.user)
-        return Response(PasskeyOutputSerializer(passkeys, many=True).data)
+        return Response(PasskeyOutputSerializer(selectors.passkey_list(user=request.user), many=True).data)
 
     @extend_schema(
         tags=["passkeys"],
@@ -223,7 +222,7 @@ class PasskeyDetailView(CookieAuthAPIView):
         return [*permissions, RecentlyAuthenticated()] if self.request.method == "DELETE" else permissions
 
     def get_passkey(self, passkey_id: int) -> Passkey:
-        passkey = Passkey.objects.filter(user=self.request.user, pk=passkey_id).first()
+        passkey = selectors.passkey_get(user=self.request.user, passkey_id=passkey_id)
         if passkey is None:
             raise exceptions.NotFound()
         return passkey
