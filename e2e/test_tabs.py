@@ -187,3 +187,18 @@ def test_sign_in_as_someone_else_redraws_the_pages_for_them(new_page, site):
     expect(devices.locator(".session")).to_have_count(1)
     expect(devices.locator(".session")).not_to_have_attribute("data-session-id", first_session)
     assert devices.locator(".session").get_attribute("data-session-id") == str(Session.objects.get(user=bob).pk)
+
+
+def test_the_browsable_api_follows_too(new_page, site):
+    """Rendered by the server for whoever was signed in, it loads itself again."""
+    user = UserFactory()
+    home, api_page = open_tabs(new_page, 2)
+    log_in(home, user.username)
+    api_page.goto("/api/posts/")
+    expect(api_page.locator("#api-user")).to_have_text(f"Signed in as {user.username}")
+
+    home.get_by_role("button", name="Log out").click()
+    expect(api_page.get_by_role("link", name="Log in")).to_be_visible()
+
+    log_in(home, user.username)
+    expect(api_page.locator("#api-user")).to_have_text(f"Signed in as {user.username}")

@@ -5,7 +5,9 @@
 import { api, onSessionChange, paths } from './api.js';
 
 const showAgain = () => window.location.replace(window.location.pathname + window.location.search);
-onSessionChange({ signedIn: showAgain, signedOut: showAgain });
+// A signed-out page tells the others so: news only to a page that shows a user.
+const showsUser = Boolean(document.getElementById('api-user'));
+onSessionChange({ signedIn: showAgain, signedOut: () => showsUser && showAgain() });
 
 const button = document.getElementById('api-logout');
 if (button) {
