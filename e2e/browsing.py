@@ -1,5 +1,5 @@
-"""What the browser tests do again and again: sign up or in through the pages, wait for a URL,
-count requests, let the access token lapse."""
+"""What the browser tests do again and again: sign up or in (through the pages or the API), wait
+for a URL, count requests, let the access token lapse."""
 
 import re
 
@@ -25,6 +25,20 @@ def log_in(page: Page, username: str, password: str = DEFAULT_PASSWORD, next_pat
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(lambda url: "/login/" not in url)
+
+
+def sign_in(context: BrowserContext, username: str, password: str = DEFAULT_PASSWORD) -> None:
+    """Signs the browser in through the API, with no page: quicker than ``log_in`` where login is not the subject.
+
+    The cookies land in the browser context (its request client shares them),
+    so every tab opened next is signed in; no tab hears of it.
+    """
+    context.request.get("/api/auth/csrf/")
+    csrf = next(cookie["value"] for cookie in context.cookies() if cookie["name"] == "csrftoken")
+    response = context.request.post(
+        "/api/auth/login/", data={"username": username, "password": password}, headers={"X-CSRFToken": csrf}
+    )
+    assert response.status == 200, response.text()
 
 
 def expect_path(page: Page, path: str) -> None:

@@ -11,15 +11,16 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.tests.factories import UserFactory
-from e2e.browsing import count_requests, expire_access_token, log_in
+from e2e.browsing import count_requests, expire_access_token, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_page_that_refreshes_silently_goes_network_idle(page, site):
     """The 401 before the refresh and the refresh's own answer are read, so no request stays open."""
-    user = UserFactory()
-    log_in(page, user.username, next_path="/posts/")
+    sign_in(page.context, UserFactory().username)
+    page.goto("/posts/")
+    expect(page.get_by_role("button", name="Publish")).to_be_visible()
     expire_access_token(page.context)
     refreshes = count_requests(page, "/api/auth/refresh/")
 

@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 from accounts import services
 from accounts.models import Session
 from accounts.tests.factories import UserFactory
-from e2e.browsing import count_requests, expect_path, expire_access_token, log_in
+from e2e.browsing import count_requests, expect_path, expire_access_token, log_in, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -65,7 +65,7 @@ def test_one_refresh_for_every_tab_of_the_browser(new_page, site, init_script):
     """Without the channel a tab that waited for the lock probes before refreshing, so one refresh still serves all."""
     user = UserFactory()
     tabs = open_tabs(new_page, 3, init_script)
-    log_in(tabs[0], user.username)
+    sign_in(tabs[0].context, user.username)
     for tab in tabs:
         tab.goto("/")
         expect(tab.locator("#who-username")).to_have_text(user.username)
@@ -82,7 +82,7 @@ def test_one_refresh_for_every_tab_of_the_browser(new_page, site, init_script):
 def test_without_web_locks_each_tab_still_refreshes_once_for_all_its_calls(new_page, site):
     user = UserFactory()
     tabs = open_tabs(new_page, 2, WITHOUT_WEB_LOCKS + WITHOUT_BROADCAST_CHANNEL)
-    log_in(tabs[0], user.username)
+    sign_in(tabs[0].context, user.username)
     for tab in tabs:
         tab.goto("/")
         expect(tab.locator("#who-username")).to_have_text(user.username)
@@ -103,9 +103,10 @@ def test_without_web_locks_each_tab_still_refreshes_once_for_all_its_calls(new_p
 def test_log_out_in_one_tab_signs_out_every_tab(new_page, site):
     user = UserFactory()
     home, other_home, posts = open_tabs(new_page, 3)
-    log_in(home, user.username)
-    for tab, path in ((other_home, "/"), (posts, "/posts/")):
+    sign_in(home.context, user.username)
+    for tab, path in ((home, "/"), (other_home, "/"), (posts, "/posts/")):
         tab.goto(path)
+    expect(home.locator("#who-username")).to_have_text(user.username)
     expect(other_home.locator("#who-username")).to_have_text(user.username)
     expect(posts.get_by_role("button", name="Publish")).to_be_visible()
 
@@ -120,7 +121,9 @@ def test_log_out_in_one_tab_signs_out_every_tab(new_page, site):
 def test_log_out_everywhere_signs_out_every_tab(new_page, site):
     user = UserFactory()
     devices, home = open_tabs(new_page, 2)
-    log_in(devices, user.username, next_path="/sessions/")
+    sign_in(devices.context, user.username)
+    devices.goto("/sessions/")
+    expect(devices.locator(".session")).to_have_count(1)
     home.goto("/")
     expect(home.locator("#who-username")).to_have_text(user.username)
 
@@ -135,7 +138,9 @@ def test_a_refused_refresh_signs_out_every_tab(new_page, site):
     """The session was revoked elsewhere (another device, the admin): the first tab to find out tells the others."""
     user = UserFactory()
     home, posts = open_tabs(new_page, 2)
-    log_in(home, user.username)
+    sign_in(home.context, user.username)
+    home.goto("/")
+    expect(home.locator("#who-username")).to_have_text(user.username)
     posts.goto("/posts/")
     expect(posts.get_by_role("button", name="Publish")).to_be_visible()
     services.session_revoke(sessions=Session.objects.filter(user=user))
@@ -174,7 +179,7 @@ def test_sign_in_in_one_tab_shows_in_every_tab(new_page, site):
 def test_sign_in_as_someone_else_redraws_the_pages_for_them(new_page, site):
     alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
     signing_in, home, devices = open_tabs(new_page, 3)
-    log_in(signing_in, alice.username)
+    sign_in(signing_in.context, alice.username)
     home.goto("/")
     expect(home.locator("#who-username")).to_have_text("alice")
     devices.goto("/sessions/")
@@ -193,7 +198,8 @@ def test_the_browsable_api_follows_too(new_page, site):
     """Rendered by the server for whoever was signed in, it loads itself again."""
     user = UserFactory()
     home, api_page = open_tabs(new_page, 2)
-    log_in(home, user.username)
+    sign_in(home.context, user.username)
+    home.goto("/")
     api_page.goto("/api/posts/")
     expect(api_page.locator("#api-user")).to_have_text(f"Signed in as {user.username}")
 
