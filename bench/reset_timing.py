@@ -82,8 +82,7 @@ def percentile(values: list[float], fraction: float) -> float:
 def bootstrap_interval(a: list[float], b: list[float], rounds: int = 2000) -> tuple[float, float]:
     rng = random.Random(11)
     differences = sorted(
-        statistics.median(rng.choices(a, k=len(a))) - statistics.median(rng.choices(b, k=len(b)))
-        for _ in range(rounds)
+        statistics.median(rng.choices(a, k=len(a))) - statistics.median(rng.choices(b, k=len(b))) for _ in range(rounds)
     )
     return differences[int(0.025 * rounds)], differences[int(0.975 * rounds)]
 

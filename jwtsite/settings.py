@@ -158,11 +158,14 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        # Compressed, hashed names; the scripts' module imports too (jwtsite/storage.py).
+        "BACKEND": "jwtsite.storage.StaticFilesStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage",
     },
 }
+# Served at the site's root: browsers ask for /favicon.ico on pages that name no icon.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 
 # SECURITY
 # ------------------------------------------------------------------------------

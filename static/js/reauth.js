@@ -4,7 +4,7 @@
 // page's dialog (templates/pages/reauthenticate_dialog.html), re-authenticates
 // (POST /api/auth/reauthenticate/, which re-issues the cookies) and sends the
 // action once more: the user never loses what they typed.
-import { api, json, paths } from './api.js';
+import { api, discard, json, paths } from './api.js';
 import { busy, clearErrors, showErrors } from './ui.js';
 
 const REQUIRED = 'reauthentication_required';
@@ -70,6 +70,6 @@ export async function sensitive(path, options = {}) {
   const response = await api(path, options);
   if (!(await needsReauthentication(response))) return response;
   if (!(await reauthenticate())) return response;
-  await response.body?.cancel();
+  await discard(response);
   return api(path, options);
 }
