@@ -110,15 +110,19 @@ DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("DJANGO_CONN_HEAL
 # CACHES
 # ------------------------------------------------------------------------------
 # Throttle counters live here, so every server process must share it (Redis).
+# With Redis, jwtsite/cache.py: while Redis is unreachable each process serves
+# from its own memory ("open"), or refuses what needs the cache with 503
+# cache_unavailable ("closed"); README "Operations".
 _cache_url = env.str("CACHE_URL", default="locmemcache://")
 CACHES = {
     "default": env.cache_url_config(
         _cache_url,
-        backend="django.core.cache.backends.redis.RedisCache"
-        if _cache_url.startswith(("redis://", "rediss://"))
-        else None,
+        backend="jwtsite.cache.ResilientRedisCache" if _cache_url.startswith(("redis://", "rediss://")) else None,
     ),
 }
+CACHE_OUTAGE_POLICY = env.str("CACHE_OUTAGE_POLICY", default="open")
+if CACHE_OUTAGE_POLICY not in ("open", "closed"):
+    raise ImproperlyConfigured(f"CACHE_OUTAGE_POLICY must be 'open' or 'closed', not {CACHE_OUTAGE_POLICY!r}.")
 
 # What /healthz checks (jwtsite/health.py): the database decides 200 or 503, any
 # other failing check makes the answer "degraded".
