@@ -19,7 +19,7 @@ from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from accounts import conf, sql
+from accounts import conf, limits, sql
 from accounts.client import ClientInfo
 from accounts.exceptions import (
     USERNAME_TAKEN,
@@ -71,6 +71,7 @@ def session_create(*, user: User, client: ClientInfo, remember: bool = True) -> 
         _make_current(session, refresh, sql.insert_refresh_token(refresh))
         session.save(force_insert=True)
         User.objects.filter(pk=user.pk).update(last_login=now)
+        limits.live_sessions_bound(user=user, session=session, client=client, now=now, revoke=_revoke)
     return _issue(session, refresh, now)
 
 

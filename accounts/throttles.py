@@ -1,14 +1,14 @@
 """Login throttles, per username and per client IP, on the shared cache.
 
 ``/api/auth/login/`` and ``/api/token/`` use the same scopes, so their
-attempts count together. Rates are read from settings at call time.
+attempts count together. Rates are read from settings at call time. The
+ceiling on failed sign-ins per username is accounts/limits.py's.
 """
-
-import hashlib
-import unicodedata
 
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
+
+from accounts.limits import LoginFailureCeilingThrottle, username_digest, username_in
 
 
 class LoginRateThrottle(SimpleRateThrottle):
@@ -35,12 +35,10 @@ class LoginUsernameThrottle(LoginRateThrottle):
     rate_setting = "LOGIN_RATE_USERNAME"
 
     def get_cache_key(self, request, view) -> str | None:
-        username = request.data.get("username") if hasattr(request.data, "get") else None
-        if not isinstance(username, str) or not username:
+        username = username_in(request.data)
+        if username is None:
             return None
-        canonical = unicodedata.normalize("NFKC", username).casefold()
-        ident = hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+        return self.cache_format % {"scope": self.scope, "ident": username_digest(username)}
 
 
-LOGIN_THROTTLES = [LoginUsernameThrottle, LoginIPThrottle]
+LOGIN_THROTTLES = [LoginUsernameThrottle, LoginIPThrottle, LoginFailureCeilingThrottle]

@@ -271,6 +271,12 @@ SESSION_COOKIE_HTTPONLY = True
 LOGIN_RATE_USERNAME = env.str("LOGIN_RATE_USERNAME", default="5/min")
 LOGIN_RATE_IP = env.str("LOGIN_RATE_IP", default="30/min")
 REGISTER_RATE_IP = env.str("REGISTER_RATE_IP", default="10/hour")
+# Abuse limits (accounts/limits.py): failed sign-ins per username over every IP,
+# and live sessions per user (the oldest revoked when a new one would exceed it).
+LOGIN_FAILURES_USERNAME = env.str("LOGIN_FAILURES_USERNAME", default="20/hour")
+MAX_SESSIONS_PER_USER = env.int("MAX_SESSIONS_PER_USER", default=100)
+if MAX_SESSIONS_PER_USER < 1:
+    raise ImproperlyConfigured(f"MAX_SESSIONS_PER_USER must be at least 1, not {MAX_SESSIONS_PER_USER}.")
 
 # REVOCATION FEED (a verifying-only server on its own database follows the auth server's)
 # ------------------------------------------------------------------------------
