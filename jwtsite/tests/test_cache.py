@@ -18,6 +18,7 @@ from accounts.tests.factories import DEFAULT_PASSWORD
 from conftest import BrowserClient
 from e2e.servers import free_port
 from e2e.services import PrivateRedis, unavailable
+from jwtsite.tests.test_site import run_python
 
 pytestmark = pytest.mark.django_db
 
@@ -181,3 +182,16 @@ class TestRedisComesBack:
             assert healthz(client) == (HTTPStatus.OK, DEGRADED)
         finally:
             private_redis.thaw()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("CACHE_OUTAGE_POLICY", "sometimes", "CACHE_OUTAGE_POLICY must be 'open' or 'closed', not 'sometimes'."),
+        ("MAX_SESSIONS_PER_USER", "0", "MAX_SESSIONS_PER_USER must be at least 1, not 0."),
+    ],
+)
+def test_a_misconfigured_limit_refuses_to_start(variable, value, message):
+    result = run_python("import jwtsite.wsgi", DJANGO_DEBUG="1", **{variable: value})
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [f"jwtsite: {message}"]
