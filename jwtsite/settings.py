@@ -4,6 +4,7 @@ Every value has a default that serves local development; nothing exists only in
 production. Django's own variables carry a ``DJANGO_`` prefix.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -274,6 +275,8 @@ REGISTER_RATE_IP = env.str("REGISTER_RATE_IP", default="10/hour")
 # Abuse limits (accounts/limits.py): failed sign-ins per username over every IP,
 # and live sessions per user (the oldest revoked when a new one would exceed it).
 LOGIN_FAILURES_USERNAME = env.str("LOGIN_FAILURES_USERNAME", default="20/hour")
+if not re.fullmatch(r"[1-9][0-9]*/[smhd][a-z]*", LOGIN_FAILURES_USERNAME):
+    raise ImproperlyConfigured(f"LOGIN_FAILURES_USERNAME must look like '20/hour', not {LOGIN_FAILURES_USERNAME!r}.")
 MAX_SESSIONS_PER_USER = env.int("MAX_SESSIONS_PER_USER", default=100)
 if MAX_SESSIONS_PER_USER < 1:
     raise ImproperlyConfigured(f"MAX_SESSIONS_PER_USER must be at least 1, not {MAX_SESSIONS_PER_USER}.")

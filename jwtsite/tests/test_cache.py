@@ -189,6 +189,7 @@ class TestRedisComesBack:
     [
         ("CACHE_OUTAGE_POLICY", "sometimes", "CACHE_OUTAGE_POLICY must be 'open' or 'closed', not 'sometimes'."),
         ("MAX_SESSIONS_PER_USER", "0", "MAX_SESSIONS_PER_USER must be at least 1, not 0."),
+        ("LOGIN_FAILURES_USERNAME", "often", "LOGIN_FAILURES_USERNAME must look like '20/hour', not 'often'."),
     ],
 )
 def test_a_misconfigured_limit_refuses_to_start(variable, value, message):
