@@ -475,8 +475,16 @@ Raw figures (JSON):
 {json.dumps(results, indent=1, sort_keys=True)}
 ```
 """
-    RESULTS.write_text(text)
+    RESULTS.write_text(text + soak_section())
     return table
+
+
+def soak_section() -> str:
+    """The soak's section of results.md (bench/soak.py writes it), kept across benchmark runs."""
+    from bench.soak import SECTION_MARKER
+
+    previous = RESULTS.read_text() if RESULTS.exists() else ""
+    return "\n" + previous[previous.index(SECTION_MARKER) :] if SECTION_MARKER in previous else ""
 
 
 def main() -> None:

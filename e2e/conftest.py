@@ -205,3 +205,31 @@ def save_artifacts(nodeid: str, opened: list[OpenedPage]) -> None:
         except Exception as exc:  # a crashed page must not hide the test's own failure
             url = f"(no screenshot: {exc})"
         Path(f"{prefix}.console.log").write_text(f"url: {url}\n" + "\n".join(entry.console) + "\n")
+
+
+# Private backing services (e2e/services.py) ---------------------------------------
+# Session-scoped PostgreSQL (a cluster takes seconds to create); each test makes its
+# own database from the migrated template. Redis is per test: it starts in milliseconds.
+
+
+@pytest.fixture(scope="session")
+def private_postgres():
+    """A PostgreSQL cluster of our own, with a migrated template database; a test may restart it."""
+    from e2e.services import PrivatePostgres, unavailable
+
+    if reason := PrivatePostgres.missing():
+        unavailable(reason)
+    with PrivatePostgres() as server:
+        server.migrate_template()
+        yield server
+
+
+@pytest.fixture
+def private_redis():
+    """A ``redis-server`` of our own, empty; a test may stop, start or freeze it."""
+    from e2e.services import PrivateRedis, unavailable
+
+    if reason := PrivateRedis.missing():
+        unavailable(reason)
+    with PrivateRedis() as server:
+        yield server

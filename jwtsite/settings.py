@@ -4,6 +4,7 @@ Every value has a default that serves local development; nothing exists only in
 production. Django's own variables carry a ``DJANGO_`` prefix.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -111,15 +112,19 @@ DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("DJANGO_CONN_HEAL
 # CACHES
 # ------------------------------------------------------------------------------
 # Throttle counters live here, so every server process must share it (Redis).
+# With Redis, jwtsite/cache.py: while Redis is unreachable each process serves
+# from its own memory ("open"), or refuses what needs the cache with 503
+# cache_unavailable ("closed"); README "Operations".
 _cache_url = env.str("CACHE_URL", default="locmemcache://")
 CACHES = {
     "default": env.cache_url_config(
         _cache_url,
-        backend="django.core.cache.backends.redis.RedisCache"
-        if _cache_url.startswith(("redis://", "rediss://"))
-        else None,
+        backend="jwtsite.cache.ResilientRedisCache" if _cache_url.startswith(("redis://", "rediss://")) else None,
     ),
 }
+CACHE_OUTAGE_POLICY = env.str("CACHE_OUTAGE_POLICY", default="open")
+if CACHE_OUTAGE_POLICY not in ("open", "closed"):
+    raise ImproperlyConfigured(f"CACHE_OUTAGE_POLICY must be 'open' or 'closed', not {CACHE_OUTAGE_POLICY!r}.")
 
 # What /healthz checks (jwtsite/health.py): the database decides 200 or 503, any
 # other failing check makes the answer "degraded".
@@ -271,6 +276,14 @@ SESSION_COOKIE_HTTPONLY = True
 LOGIN_RATE_USERNAME = env.str("LOGIN_RATE_USERNAME", default="5/min")
 LOGIN_RATE_IP = env.str("LOGIN_RATE_IP", default="30/min")
 REGISTER_RATE_IP = env.str("REGISTER_RATE_IP", default="10/hour")
+# Abuse limits (accounts/limits.py): failed sign-ins per username over every IP,
+# and live sessions per user (the oldest revoked when a new one would exceed it).
+LOGIN_FAILURES_USERNAME = env.str("LOGIN_FAILURES_USERNAME", default="20/hour")
+if not re.fullmatch(r"[1-9][0-9]*/[smhd][a-z]*", LOGIN_FAILURES_USERNAME):
+    raise ImproperlyConfigured(f"LOGIN_FAILURES_USERNAME must look like '20/hour', not {LOGIN_FAILURES_USERNAME!r}.")
+MAX_SESSIONS_PER_USER = env.int("MAX_SESSIONS_PER_USER", default=100)
+if MAX_SESSIONS_PER_USER < 1:
+    raise ImproperlyConfigured(f"MAX_SESSIONS_PER_USER must be at least 1, not {MAX_SESSIONS_PER_USER}.")
 # Checks of a signed-in user's password (password change, re-authentication).
 PASSWORD_CHECK_RATE_USER = env.str("PASSWORD_CHECK_RATE_USER", default="5/min")
 PASSWORD_CHECK_RATE_IP = env.str("PASSWORD_CHECK_RATE_IP", default="30/min")

@@ -18,7 +18,7 @@ from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from accounts import conf, selectors, signals, sql
+from accounts import conf, limits, selectors, signals, sql
 from accounts.client import ClientInfo
 from accounts.exceptions import (
     InvalidRefreshToken,
@@ -72,6 +72,7 @@ def session_create(
         _make_current(session, refresh, sql.insert_refresh_token(refresh))
         session.save(force_insert=True)
         User.objects.filter(pk=user.pk).update(last_login=now)
+        limits.live_sessions_bound(user=user, session=session, client=client, now=now, revoke=_revoke)
         if sign_in:
             transaction.on_commit(
                 lambda: signals.signed_in.send(
