@@ -5,6 +5,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from accounts.revocation import runtime as revocations
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 
 
@@ -76,3 +77,11 @@ def auth_client(user) -> BrowserClient:
     client = BrowserClient()
     client.login_as(user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_revocation_view():
+    """Each test starts with an empty revocation view: ids (users, sessions) repeat between tests."""
+    revocations.reset()
+    yield
+    revocations.reset()

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from accounts import token_views, views
+from accounts.revocation.views import RevocationFeedView
 
 app_name = "accounts"
 
@@ -16,6 +17,7 @@ urlpatterns = [
     path("auth/password/", views.PasswordChangeView.as_view(), name="password"),
     path("auth/sessions/", views.SessionListView.as_view(), name="sessions"),
     path("auth/sessions/<uuid:session_id>/", views.SessionDetailView.as_view(), name="session-detail"),
+    path("auth/revocations/", RevocationFeedView.as_view(), name="revocations"),
     path("me/", views.MeView.as_view(), name="me"),
     path("token/", token_views.TokenObtainView.as_view(), name="token"),
     path("token/refresh/", token_views.TokenRefreshView.as_view(), name="token-refresh"),

@@ -10,6 +10,8 @@ from jwtsite.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# No follower thread: each test sees what its own revocations applied (conftest resets the view).
+REVOCATION_FOLLOW = False
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 
 # A file, not Django's shared-cache in-memory default: threads writing at once
