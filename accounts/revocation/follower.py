@@ -154,7 +154,6 @@ class Follower:
         self._wake.set()
         if self.thread.is_alive():
             self.thread.join(timeout)
-        self.source.close()
 
     def wake(self) -> None:
         self._wake.set()
@@ -172,24 +171,32 @@ class Follower:
         return applied
 
     def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.sync_once()
-            except Exception as exc:  # a sync must never kill the thread: log, retry, grow stale
-                self.last_error = f"{type(exc).__name__}: {exc}"
-                logger.debug("revocation sync failed: %s", self.last_error)
-                with contextlib.suppress(Exception):  # closing a broken connection may fail too
-                    self.source.close()
-                if not self.view.is_current():
-                    self.on_stale(self.last_error)
-            else:
-                if self.last_error is not None:
-                    self.last_error = None
-                self.on_current()
-            finally:
-                self.first_sync.set()
-            self._wake.wait(self.slow_interval() or self.interval)
-            self._wake.clear()
+        try:
+            while not self._stop.is_set():
+                self._run_once()
+                self._wake.wait(self.slow_interval() or self.interval)
+                self._wake.clear()
+        finally:
+            # In this thread: a database source's connection belongs to it.
+            with contextlib.suppress(Exception):
+                self.source.close()
+
+    def _run_once(self) -> None:
+        """One sync; a failure is logged and reported (once, by ``on_stale``) when the view is stale."""
+        try:
+            self.sync_once()
+        except Exception as exc:  # a sync must never kill the thread: log, retry, grow stale
+            self.last_error = f"{type(exc).__name__}: {exc}"
+            logger.debug("revocation sync failed: %s", self.last_error)
+            with contextlib.suppress(Exception):  # closing a broken connection may fail too
+                self.source.close()
+            if not self.view.is_current():
+                self.on_stale(self.last_error)
+        else:
+            self.last_error = None
+            self.on_current()
+        finally:
+            self.first_sync.set()
 
 
 class RedisAnnouncer:

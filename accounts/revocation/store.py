@@ -110,21 +110,21 @@ def changes(after: Cursor | None, *, limit: int = PAGE_SIZE, now: datetime | Non
     wall = int(time.time())
     if after is None:
         rows = Revocation.objects.filter(until__gt=now)
-        since = None
     else:
         rows = Revocation.objects.filter(Q(id__gt=after.last_id) | Q(id__in=[gap for gap, _ in after.gaps]))
-        since = after
     fetched = list(
         rows.order_by("id").values_list("id", "session_id", "user_id", "min_ver", "until", "created_at")[:limit]
     )
     entries = Entries()
     for _, session_id, user_id, min_ver, until, _ in fetched:
+        if until <= now:
+            continue  # spent: it moves the cursor, but rejects no live token
         if session_id is not None:
             entries.sessions[_sid(session_id)] = max(_epoch(until), entries.sessions.get(_sid(session_id), 0))
         else:
             previous = entries.users.get(user_id, (0, 0))
             entries.users[user_id] = (max(min_ver, previous[0]), max(_epoch(until), previous[1]))
-    return Changes(entries=entries, cursor=_advance(since, fetched, now, wall), complete=len(fetched) < limit)
+    return Changes(entries=entries, cursor=_advance(after, fetched, now, wall), complete=len(fetched) < limit)
 
 
 def delete_expired(*, now: datetime | None = None, batch_size: int = 5000) -> int:
