@@ -348,6 +348,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "jwtsite.openapi.document_database_unavailable",
+        "jwtsite.openapi.document_not_acceptable",
     ],
 }
 

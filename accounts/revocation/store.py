@@ -120,7 +120,8 @@ def changes(after: Cursor | None, *, limit: int = PAGE_SIZE, now: datetime | Non
         if until <= now:
             continue  # spent: it moves the cursor, but rejects no live token
         if session_id is not None:
-            entries.sessions[_sid(session_id)] = max(_epoch(until), entries.sessions.get(_sid(session_id), 0))
+            sid = _sid(session_id)
+            entries.sessions[sid] = max(_epoch(until), entries.sessions.get(sid, 0))
         else:
             previous = entries.users.get(user_id, (0, 0))
             entries.users[user_id] = (max(min_ver, previous[0]), max(_epoch(until), previous[1]))
