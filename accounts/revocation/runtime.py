@@ -19,6 +19,7 @@ import logging
 import os
 import threading
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -159,10 +160,22 @@ class _Process:
             self.follower.wake()
 
     def revoked(self, entries: store.Entries) -> None:
-        """A revocation this process committed: into its own view now, announced to the others."""
-        (self.view or self.start()).apply(entries)
-        if self.announcer is not None:
-            self.announcer.announce()
+        """A revocation this process committed: into its own view now, announced to the others.
+
+        A process without a view yet (a management command, a script) starts
+        none: it only announces.
+        """
+        if self.view is not None:
+            self.view.apply(entries)
+        announcer = self.announcer or self._announcer_only()
+        if announcer is not None:
+            announcer.announce()
+
+    def _announcer_only(self) -> RedisAnnouncer | None:
+        if not settings.REVOCATION_FOLLOW or feed_mode() or not (redis_url := _redis_url()):
+            return None
+        self.announcer = RedisAnnouncer(redis_url, _channel(redis_url), on_announcement=self._wake)
+        return self.announcer
 
     def report_stale(self, reason: str | None = None) -> None:
         if self.stale_reported:
@@ -211,7 +224,5 @@ def _redis_url() -> str | None:
 
 def _channel(redis_url: str) -> str:
     # Channels are server-wide, not per Redis database: name the database so deployments sharing a server stay apart.
-    from urllib.parse import urlsplit
-
     database = urlsplit(redis_url).path.strip("/") or "0"
     return f"{settings.CACHES['default'].get('KEY_PREFIX', '')}jwtsite:revocations:{database}"

@@ -268,3 +268,18 @@ class TestRedisAnnouncements:
             assert caplog.text.count("could not announce a revocation") == 1
         finally:
             announcer.stop()
+
+
+class TestAProcessWithoutAView:
+    def test_a_script_that_revokes_announces_without_following(self, settings, monkeypatch, caplog, user):
+        """A management command has no requests to check: it starts no follower thread, it only announces."""
+        from accounts.revocation import runtime
+
+        runtime._process.stop()
+        settings.REVOCATION_FOLLOW = True
+        monkeypatch.setattr(runtime, "_redis_url", lambda: f"redis://127.0.0.1:{free_port()}/0")
+        runtime._process.revoked(store.Entries(sessions={"00000000-0000-4000-8000-000000000001": 2**40}))
+        assert runtime._process.view is None
+        assert runtime._process.follower is None
+        assert not runtime._process.announcer.thread.is_alive()
+        assert "could not announce a revocation" in caplog.text
