@@ -131,6 +131,7 @@ if CACHE_OUTAGE_POLICY not in ("open", "closed"):
 HEALTH_CHECKS = {
     "database": "jwtsite.health.database",
     "cache": "jwtsite.health.shared_cache",
+    "revocations": "accounts.revocation.runtime.health",
 }
 
 # PASSWORDS
@@ -304,6 +305,19 @@ REAUTHENTICATION_METHODS = ["accounts.reauthentication.password"]
 # ------------------------------------------------------------------------------
 REVOCATION_FEED_URL = env.str("REVOCATION_FEED_URL", default="")
 REVOCATION_FEED_KEY = env.str("REVOCATION_FEED_KEY", default="")
+# Every process follows the revocations in a background thread (accounts/revocation/):
+# how often it reads them, how old its view may grow before it is stale, and what a
+# verifying-only server on its own database does then ("honour" tokens to expiry, or "refuse").
+REVOCATION_FOLLOW = True
+REVOCATION_POLL_INTERVAL = env.float("REVOCATION_POLL_INTERVAL", default=0.25)
+REVOCATION_STALE_AFTER = env.float("REVOCATION_STALE_AFTER", default=5.0)
+REVOCATION_STALE_POLICY = env.str("REVOCATION_STALE_POLICY", default="honour")
+if REVOCATION_STALE_POLICY not in ("honour", "refuse"):
+    raise ImproperlyConfigured(
+        f"REVOCATION_STALE_POLICY must be 'honour' or 'refuse', not {REVOCATION_STALE_POLICY!r}."
+    )
+# Verified access tokens kept per process (accounts/token_cache.py); 0 turns the cache off.
+JWT_VERIFIED_CACHE_SIZE = env.int("JWT_VERIFIED_CACHE_SIZE", default=10_000)
 
 # ACCOUNT LIFECYCLE: email, password reset, verification, re-authentication
 # ------------------------------------------------------------------------------
@@ -368,6 +382,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "jwtsite.openapi.document_database_unavailable",
+        "jwtsite.openapi.document_not_acceptable",
     ],
 }
 

@@ -88,8 +88,8 @@ def healthz(client) -> tuple[int, dict]:
     return response.status_code, response.json()
 
 
-DEGRADED = {"status": "degraded", "checks": {"database": "ok", "cache": "unavailable"}}
-HEALTHY = {"status": "ok", "checks": {"database": "ok", "cache": "ok"}}
+DEGRADED = {"status": "degraded", "checks": {"database": "ok", "cache": "unavailable", "revocations": "ok"}}
+HEALTHY = {"status": "ok", "checks": {"database": "ok", "cache": "ok", "revocations": "ok"}}
 
 
 class TestRedisUnreachable:
