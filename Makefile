@@ -1,6 +1,7 @@
 # jwtsite: `make run` serves the site, `make test` runs every test.
 # Both bootstrap .venv from requirements.txt and skip pip when it has not changed.
-# `make serve` runs it as in production (gunicorn, debug off); `make bench` benchmarks it.
+# `make serve` runs it as in production (gunicorn, debug off); `make bench` benchmarks it;
+# `make soak` loads it for about 10 minutes.
 
 PYTHON ?= python3
 VENV := .venv
@@ -9,7 +10,7 @@ STAMP := $(VENV)/.requirements-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv run serve test bench bench-reset lint format migrate clean
+.PHONY: venv run serve test bench bench-reset soak lint format migrate clean
 
 venv: $(STAMP)
 
@@ -44,6 +45,20 @@ bench: $(STAMP)
 # Whether the password-reset answer's time tells a known address from an unknown one (about 1 minute).
 bench-reset: $(STAMP)
 	$(PY) bench/reset_timing.py $(BENCH_ARGS)
+
+# The soak (about 10 minutes, not in CI): mixed traffic against `make serve` on
+# PostgreSQL + Redis; writes its section of bench/results.md. Locust lives in its
+# own virtualenv, bench/.venv, never in requirements.txt.
+BENCH_VENV := bench/.venv
+BENCH_STAMP := $(BENCH_VENV)/.requirements-installed
+
+$(BENCH_STAMP): bench/requirements.txt
+	@test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+	@touch $(BENCH_STAMP)
+
+soak: $(STAMP) $(BENCH_STAMP)
+	$(PY) bench/soak.py $(SOAK_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

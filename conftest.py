@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from accounts.revocation import runtime as revocations
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 
 
@@ -97,3 +98,11 @@ def audit_lines(caplog):
 def committed(django_capture_on_commit_callbacks):
     """``with committed(): ...`` runs what the block left for after COMMIT (mail, notices), as production does."""
     return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_revocation_view():
+    """Each test starts with an empty revocation view: ids (users, sessions) repeat between tests."""
+    revocations.reset()
+    yield
+    revocations.reset()

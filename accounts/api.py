@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
-from accounts import audit, services, sign_in
+from accounts import audit, limits, services, sign_in
 from accounts.client import client_info
 from accounts.exceptions import InvalidRefreshToken, RefreshTokenReused, SessionError
 from accounts.permissions import CanIssueTokens, CsrfProtected
@@ -78,6 +78,7 @@ class AuthAPIView(APIView):
             data.is_valid(raise_exception=True)
         except exceptions.AuthenticationFailed:
             self.audit(audit.LOGIN_FAILED, username=attempted_username(self.request))
+            limits.sign_in_failed(username=limits.username_in(self.request.data), client=client_info(self.request))
             raise
         return data.validated_data
 

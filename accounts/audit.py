@@ -15,6 +15,7 @@ logger = logging.getLogger("jwtsite.audit")
 LOGIN_SUCCEEDED = "login_succeeded"
 LOGIN_FAILED = "login_failed"
 LOGIN_THROTTLED = "login_throttled"
+LOGIN_FAILURE_CEILING_REACHED = "login_failure_ceiling_reached"
 REGISTERED = "registered"
 REFRESHED = "refreshed"
 REFRESH_FAILED = "refresh_failed"

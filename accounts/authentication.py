@@ -4,13 +4,15 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
+from rest_framework_simplejwt.models import TokenUser
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
 
-from accounts import conf, sql
+from accounts import conf, keys, sql
 from accounts.csrf import enforce_csrf
 from accounts.models import User
-from accounts.tokens import VERSION_CLAIM
+from accounts.revocation import runtime as revocations
+from accounts.tokens import SESSION_CLAIM, VERSION_CLAIM
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -20,8 +22,13 @@ class JWTCookieAuthentication(JWTAuthentication):
 
     A Bearer header, when present, is the only credential looked at: a bad
     one fails, never falling back to the cookie. Cookie-authenticated unsafe
-    requests must pass the CSRF check. Returns ``(user, validated_token)``;
-    one query per request (the user row).
+    requests must pass the CSRF check. Returns ``(user, validated_token)``.
+
+    Per request: the token's verification is looked up in the verified-token
+    cache (accounts/token_cache.py), its revocation in this process's view
+    (accounts/revocation/), then one query loads the user row. A
+    verifying-only server on its own database (``REVOCATION_FEED_URL``) has
+    no user rows: its users are built from the token's claims.
     """
 
     def authenticate(self, request: Request) -> tuple[User, Token] | None:
@@ -40,12 +47,26 @@ class JWTCookieAuthentication(JWTAuthentication):
             enforce_csrf(request._request)
         return user, validated
 
-    def get_user(self, validated_token: Token) -> User:
-        """The token's user, if it exists, is active and the token's ``ver`` is current."""
+    def get_validated_token(self, raw_token: bytes | str) -> Token:
+        """simplejwt's verification, once per token string per process (and per key-ring backend)."""
+        cache = keys.token_backend().verified_tokens
+        key = raw_token if isinstance(raw_token, str) else raw_token.decode("latin-1")
+        validated = cache.get(key)
+        if validated is None:
+            validated = super().get_validated_token(raw_token)
+            cache.put(key, validated)
+        return validated
+
+    def get_user(self, validated_token: Token) -> User | TokenUser:
+        """The token's user, if the token is not revoked, the user exists, is active and ``ver`` is current."""
         try:
-            user = sql.request_user(validated_token[api_settings.USER_ID_CLAIM])
+            payload = validated_token.payload
+            revocations.check(payload[SESSION_CLAIM], payload[api_settings.USER_ID_CLAIM], payload[VERSION_CLAIM])
         except KeyError as exc:
             raise InvalidToken(_("Token contained no recognizable user identification")) from exc
+        if revocations.feed_mode():
+            return ClaimsUser(validated_token)
+        user = sql.request_user(validated_token[api_settings.USER_ID_CLAIM])
         if user is None:
             raise AuthenticationFailed(_("User not found"), code="user_not_found")
         if not user.is_active:
@@ -53,3 +74,23 @@ class JWTCookieAuthentication(JWTAuthentication):
         if validated_token.get(VERSION_CLAIM) != user.token_version:
             raise AuthenticationFailed(_("Token has been revoked."), code="token_revoked")
         return user
+
+
+class ClaimsUser(TokenUser):
+    """The user of a verifying-only server on its own database: what the token says, no row.
+
+    ``id`` is the token's ``user_id``; it is active (a deactivation reaches
+    this server as a revocation of every token of the user) and never staff.
+    """
+
+    @property
+    def email(self) -> str:
+        return ""
+
+    @property
+    def email_verified(self) -> bool:
+        return False
+
+    # Its sign-in methods live on the auth server: none is known here.
+    totp_enabled = False
+    passkey_count = 0

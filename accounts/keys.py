@@ -22,6 +22,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.exceptions import TokenBackendError
 
+from accounts.token_cache import VerifiedTokenCache
+
 SYMMETRIC_ALGORITHMS = frozenset({"HS256"})
 ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "ES256"})
 JWKS_TIMEOUT_SECONDS = 5
@@ -116,8 +118,12 @@ class KeyRingTokenBackend(TokenBackend):
             verifying_key="",
             jwk_url=ring.jwks_url,
             leeway=settings.JWT_LEEWAY,
+            audience=settings.JWT_AUDIENCE or None,
+            issuer=settings.JWT_ISSUER or None,
         )
         self.ring = ring
+        # Tokens verified with exactly these keys and settings; a new backend starts empty.
+        self.verified_tokens = VerifiedTokenCache(max_size=settings.JWT_VERIFIED_CACHE_SIZE, leeway=settings.JWT_LEEWAY)
         if self.jwks_client is not None:
             self.jwks_client = jwt.PyJWKClient(ring.jwks_url, timeout=JWKS_TIMEOUT_SECONDS)
 
@@ -157,6 +163,9 @@ def _settings_key() -> tuple:
         tuple(settings.JWT_PREVIOUS_PUBLIC_KEYS),
         settings.JWKS_URL,
         settings.JWT_LEEWAY,
+        settings.JWT_ISSUER,
+        settings.JWT_AUDIENCE,
+        settings.JWT_VERIFIED_CACHE_SIZE,
     )
 
 

@@ -97,3 +97,7 @@ class Session(models.Model):
         if self.expires_at <= timezone.now():
             return "expired"
         return "live"
+
+
+# The revocation feed's table lives with its machinery (accounts/revocation/).
+from accounts.revocation.models import Revocation  # noqa: E402, F401

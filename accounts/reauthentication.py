@@ -24,8 +24,9 @@ NOTHING_TO_CHECK = _("This field is required.")
 
 def password(request: Request) -> str | None:
     """The signed-in user's password, in ``password``."""
-    if not hasattr(request.data, "get") or request.data.get("password") is None:
+    if hasattr(request.data, "get") and request.data.get("password") is None:
         return None
+    # A body that is no object at all gets the serializer's own answer.
     ReauthenticateInputSerializer(data=request.data, context={"request": request}).is_valid(raise_exception=True)
     return PASSWORD
 

@@ -4,20 +4,14 @@ Each counts attempts per one thing (a client IP, a signed-in user, the value
 of a body field such as a username) at a rate read from settings at call
 time. ``/api/auth/login/`` and ``/api/token/`` use the same scopes, so their
 attempts count together; the password change and re-authentication share
-theirs, since both check the signed-in user's password.
+theirs, since both check the signed-in user's password. The ceiling on failed
+sign-ins per username over every IP is accounts/limits.py's.
 """
-
-import hashlib
-import unicodedata
 
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
-
-def canonical_digest(value: str) -> str:
-    """One key for every spelling of ``value`` (NFKC, case-folded), which is never stored as such."""
-    canonical = unicodedata.normalize("NFKC", value).casefold()
-    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+from accounts.limits import LoginFailureCeilingThrottle, canonical_digest, username_in
 
 
 class SettingRateThrottle(SimpleRateThrottle):
@@ -66,12 +60,16 @@ class LoginIPThrottle(PerIPThrottle):
     rate_setting = "LOGIN_RATE_IP"
 
 
-class LoginUsernameThrottle(PerFieldThrottle):
+class LoginUsernameThrottle(SettingRateThrottle):
     """Login attempts per username (``LOGIN_RATE_USERNAME``), however it is spelled."""
 
     scope = "login_username"
     rate_setting = "LOGIN_RATE_USERNAME"
-    field = "username"
+
+    def ident(self, request) -> str | None:
+        # As the login serializer reads it: a number sent as the username counts too.
+        username = username_in(request.data)
+        return None if username is None else canonical_digest(username)
 
 
 class RegisterIPThrottle(PerIPThrottle):
@@ -95,5 +93,5 @@ class PasswordCheckIPThrottle(PerIPThrottle):
     rate_setting = "PASSWORD_CHECK_RATE_IP"
 
 
-LOGIN_THROTTLES = [LoginUsernameThrottle, LoginIPThrottle]
+LOGIN_THROTTLES = [LoginUsernameThrottle, LoginIPThrottle, LoginFailureCeilingThrottle]
 PASSWORD_CHECK_THROTTLES = [PasswordCheckUserThrottle, PasswordCheckIPThrottle]

@@ -1,16 +1,18 @@
 """The JWTs of a login session, built on simplejwt's token classes.
 
 Every token carries ``user_id``, ``sid`` (the session), ``ver`` (the user's
-``token_version``), and ``auth_time`` and ``amr`` (when and how the user last
-proved who they are in this session). Payloads are built in one fixed claim
-order, so re-signing a refresh token's stored claims gives back the very same
-HS256 token.
+``token_version``), ``sub`` (the user id as a string, for other libraries),
+``auth_time`` and ``amr`` (when and how the user last proved who they are in
+this session) and, when configured, ``iss`` / ``aud`` (``JWT_ISSUER`` /
+``JWT_AUDIENCE``). Payloads are built in one fixed claim order, so re-signing
+a refresh token's stored claims gives back the very same HS256 token.
 """
 
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.exceptions import TokenError
@@ -20,6 +22,7 @@ from rest_framework_simplejwt.tokens import AccessToken, Token
 from accounts import keys
 
 SESSION_CLAIM = "sid"
+SUBJECT_CLAIM = "sub"
 MAX_DB_INTEGER = 2**63
 MAX_EPOCH = 253402300800  # 10000-01-01: past datetime's range
 VERSION_CLAIM = "ver"
@@ -71,6 +74,10 @@ class SessionClaimsMixin:
             or not all(isinstance(method, str) and method in AUTH_METHODS for method in amr)
         ):
             raise TokenError(_("Token has no valid '%(claim)s' claim") % {"claim": AMR_CLAIM})
+        # Tokens signed before "sub" existed have none; one that has it must agree with user_id.
+        subject = self.payload.get(SUBJECT_CLAIM, str(self.payload[api_settings.USER_ID_CLAIM]))
+        if subject != str(self.payload[api_settings.USER_ID_CLAIM]):
+            raise TokenError(_("Token has no valid '%(claim)s' claim") % {"claim": SUBJECT_CLAIM})
 
 
 class SessionAccessToken(SessionClaimsMixin, AccessToken):
@@ -130,10 +137,16 @@ def encode(token_class: type[Token], claims: Claims) -> str:
         api_settings.USER_ID_CLAIM: claims.user_id,
         SESSION_CLAIM: claims.sid,
         VERSION_CLAIM: claims.ver,
+        SUBJECT_CLAIM: str(claims.user_id),
     }
     if claims.auth_time is not None:
         token.payload[AUTH_TIME_CLAIM] = to_epoch(claims.auth_time)
         token.payload[AMR_CLAIM] = list(claims.amr)
+    # Verified by the key ring's backend (accounts/keys.py), which requires them when set.
+    if settings.JWT_ISSUER:
+        token.payload["iss"] = settings.JWT_ISSUER
+    if settings.JWT_AUDIENCE:
+        token.payload["aud"] = settings.JWT_AUDIENCE
     return str(token)
 
 

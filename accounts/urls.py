@@ -3,6 +3,7 @@
 from django.urls import path
 
 from accounts import account_views, token_views, views
+from accounts.revocation.views import RevocationFeedView
 
 app_name = "accounts"
 
@@ -18,6 +19,7 @@ urlpatterns = [
     path("auth/sessions/<uuid:session_id>/", views.SessionDetailView.as_view(), name="session-detail"),
     path("auth/reauthenticate/", account_views.ReauthenticateView.as_view(), name="reauthenticate"),
     path("auth/account/", account_views.AccountView.as_view(), name="account"),
+    path("auth/revocations/", RevocationFeedView.as_view(), name="revocations"),
     path("me/", views.MeView.as_view(), name="me"),
     path("token/", token_views.TokenObtainView.as_view(), name="token"),
     path("token/refresh/", token_views.TokenRefreshView.as_view(), name="token-refresh"),

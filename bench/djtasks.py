@@ -307,6 +307,69 @@ def cleanup(args) -> None:
     )
 
 
+# revocation-memory: the in-process view with many live revocations -------------------------
+
+
+def revocation_memory(args) -> None:
+    """Memory of a process's revocation view holding ``--count`` live revocations, loaded from the table.
+
+    The rows are bulk-inserted, then read the way a process's follower reads
+    them (``DatabaseSource``, pages of 10,000): once timed, once under
+    ``tracemalloc``, which measures what the view keeps (after the read's own
+    objects are freed) and the peak while reading. ``--users`` of them are
+    user floors, the rest sessions.
+    """
+    import gc
+    import tracemalloc
+
+    from accounts.models import Revocation
+    from accounts.revocation.follower import DatabaseSource, Follower
+    from accounts.revocation.store import until_for
+    from accounts.revocation.view import RevocationView
+
+    now = timezone.now()
+    until = until_for(now)
+    sessions = args.count - args.users
+    rows = [Revocation(session_id=uuid.uuid4(), created_at=now, until=until) for _ in range(sessions)]
+    rows += [
+        Revocation(user_id=10_000_000 + n, min_ver=n % 7 + 1, created_at=now, until=until) for n in range(args.users)
+    ]
+    for start in range(0, len(rows), BATCH):
+        Revocation.objects.bulk_create(rows[start : start + BATCH])
+    del rows
+    gc.collect()
+    # Timed without tracemalloc (it slows every allocation), then loaded again under it.
+    start = time.perf_counter()
+    Follower(RevocationView(stale_after=5, following=False), DatabaseSource(), interval=1).sync_once()
+    load_seconds = time.perf_counter() - start
+    gc.collect()
+    view = RevocationView(stale_after=5, following=False)
+    follower = Follower(view, DatabaseSource(), interval=1)
+    tracemalloc.start()
+    baseline = tracemalloc.get_traced_memory()[0]
+    follower.sync_once()
+    gc.collect()
+    kept, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert len(view) == args.count, len(view)
+    # A token of a live session whose user has a floor: both look-ups run, as for most requests.
+    probe_user = next(iter(view.users), 1)
+    check_ns = (
+        min(timed(lambda: [view.rejects("not-revoked", probe_user, 99) for _ in range(10_000)], 5)) / 10_000 * 1e6
+    )
+    emit(
+        {
+            "revocations": len(view),
+            "sessions": len(view.sessions),
+            "users": len(view.users),
+            "view_mb": round((kept - baseline) / 2**20, 1),
+            "peak_while_loading_mb": round((peak - baseline) / 2**20, 1),
+            "load_seconds": round(load_seconds, 2),
+            "check_ns": round(check_ns),
+        }
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -328,6 +391,10 @@ def main() -> None:
     command.set_defaults(run=login)
     command = commands.add_parser("cleanup")
     command.set_defaults(run=cleanup)
+    command = commands.add_parser("revocation-memory")
+    command.add_argument("--count", type=int, default=100_000)
+    command.add_argument("--users", type=int, default=0)
+    command.set_defaults(run=revocation_memory)
     args = parser.parse_args()
     args.run(args)
 

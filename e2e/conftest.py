@@ -5,6 +5,13 @@ Everything here is opt-in: only a test that asks for ``site``, ``chromium`` or
 multi-process ones) never meet these fixtures. A missing browser skips those
 tests with the reason, except under CI (``CI`` set), where it fails them.
 
+No page may log a console error: an uncaught exception, a refused
+Content-Security-Policy, a resource that failed to load. The one exception is a
+4xx answer from ``/api/`` (a 401 before the refresh, a wrong password): the page
+reads and handles it, but Chromium logs every such fetch and no script can stop
+it. A test that provokes another error on purpose names it with
+``allow_console_errors``.
+
 Failed tests leave a screenshot and the console log of every page they opened
 in ``e2e/artifacts/`` (``pytest_runtest_makereport`` below).
 """
@@ -14,6 +21,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -95,6 +103,10 @@ def site(live_server, settings) -> str:
     return url
 
 
+# What Chromium logs for a fetch answered with an error status.
+FAILED_RESOURCE = re.compile(r"^Failed to load resource: the server responded with a status of (\d{3})\b")
+
+
 @dataclass
 class OpenedPage:
     """A page a test opened, with what its console said (saved if the test fails)."""
@@ -102,6 +114,21 @@ class OpenedPage:
     name: str
     page: object
     console: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def log(self, kind: str, text: str, url: str = "") -> None:
+        line = f"[{kind}] {text}" + (f" ({url})" if url else "")
+        self.console.append(line)
+        # The site's Content-Security-Policy must never have to refuse our own pages anything.
+        faulty = kind in ("error", "pageerror") or "Content Security Policy" in text
+        if faulty and not is_an_api_answer(text, url):
+            self.errors.append(line)
+
+
+def is_an_api_answer(text: str, url: str) -> bool:
+    """A 4xx from ``/api/``: an answer the page reads (and Chromium logs), not a fault."""
+    failed = FAILED_RESOURCE.match(text)
+    return bool(failed and failed.group(1).startswith("4") and urlsplit(url).path.startswith("/api/"))
 
 
 @pytest.fixture
@@ -110,30 +137,45 @@ def opened_pages() -> list[OpenedPage]:
 
 
 @pytest.fixture
-def new_page(chromium, site, opened_pages) -> Iterator[Callable]:
+def allow_console_errors() -> list[str]:
+    """Regular expressions for console errors the test provokes on purpose (append to it)."""
+    return []
+
+
+@pytest.fixture
+def new_page(chromium, site, opened_pages, allow_console_errors) -> Iterator[Callable]:
     """``new_page(name)``: a page in a fresh browser context (its own cookies: a separate device).
 
-    Every context is closed after the test.
+    ``new_page(name, tab_of=page)`` opens another tab of ``page``'s browser
+    instead: the same cookies, Web Locks and BroadcastChannel. Every context is
+    closed after the test, which then fails on any console error a page logged.
     """
     contexts = []
 
-    def open_page(name: str = "page"):
-        context = chromium.new_context(base_url=site)
-        context.set_default_timeout(DEFAULT_TIMEOUT_MS)
-        contexts.append(context)
+    def open_page(name: str = "page", tab_of=None):
+        if tab_of is None:
+            context = chromium.new_context(base_url=site)
+            context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+            contexts.append(context)
+        else:
+            context = tab_of.context
         page = context.new_page()
         opened = OpenedPage(name=name, page=page)
-        page.on("console", lambda message: opened.console.append(f"[{message.type}] {message.text}"))
-        page.on("pageerror", lambda error: opened.console.append(f"[pageerror] {error}"))
+        page.on("console", lambda message: opened.log(message.type, message.text, message.location.get("url", "")))
+        page.on("pageerror", lambda error: opened.log("pageerror", str(error)))
         opened_pages.append(opened)
         return page
 
     yield open_page
     for context in contexts:
         context.close()
-    # The site's Content-Security-Policy must never have to refuse our own pages anything.
-    refused = [line for opened in opened_pages for line in opened.console if "Content Security Policy" in line]
-    assert not refused, "\n".join(refused)
+    errors = [
+        f"{opened.name}: {line}"
+        for opened in opened_pages
+        for line in opened.errors
+        if not any(re.search(allowed, line) for allowed in allow_console_errors)
+    ]
+    assert not errors, "console errors:\n" + "\n".join(errors)
 
 
 @pytest.fixture
@@ -163,3 +205,31 @@ def save_artifacts(nodeid: str, opened: list[OpenedPage]) -> None:
         except Exception as exc:  # a crashed page must not hide the test's own failure
             url = f"(no screenshot: {exc})"
         Path(f"{prefix}.console.log").write_text(f"url: {url}\n" + "\n".join(entry.console) + "\n")
+
+
+# Private backing services (e2e/services.py) ---------------------------------------
+# Session-scoped PostgreSQL (a cluster takes seconds to create); each test makes its
+# own database from the migrated template. Redis is per test: it starts in milliseconds.
+
+
+@pytest.fixture(scope="session")
+def private_postgres():
+    """A PostgreSQL cluster of our own, with a migrated template database; a test may restart it."""
+    from e2e.services import PrivatePostgres, unavailable
+
+    if reason := PrivatePostgres.missing():
+        unavailable(reason)
+    with PrivatePostgres() as server:
+        server.migrate_template()
+        yield server
+
+
+@pytest.fixture
+def private_redis():
+    """A ``redis-server`` of our own, empty; a test may stop, start or freeze it."""
+    from e2e.services import PrivateRedis, unavailable
+
+    if reason := PrivateRedis.missing():
+        unavailable(reason)
+    with PrivateRedis() as server:
+        yield server

@@ -15,40 +15,12 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import Session, User
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from e2e.browsing import PASSWORD, count_requests, expect_path, log_in, register
 from posts.models import Post
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "a-long-unusual-passphrase"
 SHORT_ACCESS_LIFETIME = 3  # seconds: long enough to load a page, short enough to wait out
-
-
-def register(page: Page, username: str, password: str = PASSWORD) -> None:
-    page.goto("/register/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Register").click()
-    expect(page.locator("#who-username")).to_have_text(username)
-
-
-def log_in(page: Page, username: str, password: str = DEFAULT_PASSWORD, next_path: str = "") -> None:
-    page.goto(f"/login/{next_path and f'?next={next_path}'}")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(lambda url: "/login/" not in url)
-
-
-def expect_path(page: Page, path: str) -> None:
-    """Waits until the page is at ``path`` (query included) on the live server."""
-    page.wait_for_url(re.compile(rf"^http://[^/]+{re.escape(path)}$"))
-
-
-def count_requests(page: Page, path: str) -> list[str]:
-    """A list that grows by one for every request the page sends to ``path``."""
-    seen: list[str] = []
-    page.on("request", lambda request: seen.append(request.method) if request.url.endswith(path) else None)
-    return seen
 
 
 def wait_for_access_expiry() -> None:
@@ -99,7 +71,8 @@ def test_reload_keeps_you_signed_in_and_log_out_signs_you_out(page, site):
     assert Session.objects.live().count() == 0
 
 
-def test_a_503_from_the_api_is_retried_once_after_its_retry_after(page, site):
+def test_a_503_from_the_api_is_retried_once_after_its_retry_after(page, site, allow_console_errors):
+    allow_console_errors.append(r"status of 503 .*/api/me/")
     register(page, "alice")
     answered = []
 

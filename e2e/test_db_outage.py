@@ -81,7 +81,8 @@ def test_a_worker_recovers_from_a_lost_database_connection(database_url, health_
         bearer = bearer_for_new_user(client)
         assert client.get(ME, headers=bearer).status == HTTPStatus.OK
 
-        assert terminate_connections(application_name) == 1
+        # The worker's own connection and its revocation follower's (accounts/revocation/follower.py).
+        assert terminate_connections(application_name) == 2
 
         first = client.get(ME, headers=bearer)
         if health_checks == "1":

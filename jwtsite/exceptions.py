@@ -18,6 +18,8 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
+from jwtsite.cache import CacheUnavailableError
+
 
 class RequestTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
@@ -37,8 +39,19 @@ class DatabaseUnavailable(exceptions.APIException):
     wait = 1  # seconds; DRF's handler sends it as Retry-After
 
 
+class CacheUnavailable(exceptions.APIException):
+    """The shared cache is down and ``CACHE_OUTAGE_POLICY=closed``: refused rather than unthrottled."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = _("The service is temporarily unavailable; try again shortly.")
+    default_code = "cache_unavailable"
+    wait = 5  # seconds; the cache backend tries Redis again every second
+
+
 def as_api_exception(exc: Exception) -> Exception:
     """Django's own request and database errors as DRF exceptions; anything else unchanged."""
+    if isinstance(exc, CacheUnavailableError):
+        return CacheUnavailable()  # jwtsite/cache.py has logged the outage
     if isinstance(exc, OperationalError | InterfaceError):
         # A lost connection, a restart, SQLite's busy timeout: an outage to log, not a bug.
         logger.error("Database unavailable: %s", exc, exc_info=exc)

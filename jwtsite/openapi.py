@@ -22,6 +22,7 @@ ERROR_DESCRIPTIONS = {
     401: "No, invalid, expired or revoked credentials; carries `WWW-Authenticate`.",
     403: "Authenticated but not allowed, or CSRF failure (`csrf_failed`).",
     404: "Not found.",
+    406: "The `Accept` header names no type this operation answers in (an empty one included).",
     409: "The account is not in a state where this applies (e.g. two-factor already on).",
     413: "Request body too large.",
     415: "Unsupported media type.",
@@ -64,5 +65,16 @@ def document_database_unavailable(result: dict, generator, request, public: bool
         for operation in operations.values():
             operation["responses"].setdefault(
                 "503", {"description": ERROR_DESCRIPTIONS[503], "content": {"application/json": {"schema": error}}}
+            )
+    return result
+
+
+def document_not_acceptable(result: dict, generator, request, public: bool) -> dict:
+    """Adds the 406 DRF's content negotiation answers any operation whose ``Accept`` it cannot satisfy."""
+    error = {"$ref": "#/components/schemas/Error"}
+    for operations in result["paths"].values():
+        for operation in operations.values():
+            operation["responses"].setdefault(
+                "406", {"description": ERROR_DESCRIPTIONS[406], "content": {"application/json": {"schema": error}}}
             )
     return result

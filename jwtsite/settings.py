@@ -4,6 +4,7 @@ Every value has a default that serves local development; nothing exists only in
 production. Django's own variables carry a ``DJANGO_`` prefix.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -116,21 +117,26 @@ DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("DJANGO_CONN_HEAL
 # CACHES
 # ------------------------------------------------------------------------------
 # Throttle counters live here, so every server process must share it (Redis).
+# With Redis, jwtsite/cache.py: while Redis is unreachable each process serves
+# from its own memory ("open"), or refuses what needs the cache with 503
+# cache_unavailable ("closed"); README "Operations".
 _cache_url = env.str("CACHE_URL", default="locmemcache://")
 CACHES = {
     "default": env.cache_url_config(
         _cache_url,
-        backend="django.core.cache.backends.redis.RedisCache"
-        if _cache_url.startswith(("redis://", "rediss://"))
-        else None,
+        backend="jwtsite.cache.ResilientRedisCache" if _cache_url.startswith(("redis://", "rediss://")) else None,
     ),
 }
+CACHE_OUTAGE_POLICY = env.str("CACHE_OUTAGE_POLICY", default="open")
+if CACHE_OUTAGE_POLICY not in ("open", "closed"):
+    raise ImproperlyConfigured(f"CACHE_OUTAGE_POLICY must be 'open' or 'closed', not {CACHE_OUTAGE_POLICY!r}.")
 
 # What /healthz checks (jwtsite/health.py): the database decides 200 or 503, any
 # other failing check makes the answer "degraded".
 HEALTH_CHECKS = {
     "database": "jwtsite.health.database",
     "cache": "jwtsite.health.shared_cache",
+    "revocations": "accounts.revocation.runtime.health",
 }
 
 # PASSWORDS
@@ -163,11 +169,14 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        # Compressed, hashed names; the scripts' module imports too (jwtsite/storage.py).
+        "BACKEND": "jwtsite.storage.StaticFilesStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage",
     },
 }
+# Served at the site's root: browsers ask for /favicon.ico on pages that name no icon.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 
 # SECURITY
 # ------------------------------------------------------------------------------
@@ -273,6 +282,14 @@ SESSION_COOKIE_HTTPONLY = True
 LOGIN_RATE_USERNAME = env.str("LOGIN_RATE_USERNAME", default="5/min")
 LOGIN_RATE_IP = env.str("LOGIN_RATE_IP", default="30/min")
 REGISTER_RATE_IP = env.str("REGISTER_RATE_IP", default="10/hour")
+# Abuse limits (accounts/limits.py): failed sign-ins per username over every IP,
+# and live sessions per user (the oldest revoked when a new one would exceed it).
+LOGIN_FAILURES_USERNAME = env.str("LOGIN_FAILURES_USERNAME", default="20/hour")
+if not re.fullmatch(r"[1-9][0-9]*/[smhd][a-z]*", LOGIN_FAILURES_USERNAME):
+    raise ImproperlyConfigured(f"LOGIN_FAILURES_USERNAME must look like '20/hour', not {LOGIN_FAILURES_USERNAME!r}.")
+MAX_SESSIONS_PER_USER = env.int("MAX_SESSIONS_PER_USER", default=100)
+if MAX_SESSIONS_PER_USER < 1:
+    raise ImproperlyConfigured(f"MAX_SESSIONS_PER_USER must be at least 1, not {MAX_SESSIONS_PER_USER}.")
 # Checks of a signed-in user's password (password change, re-authentication).
 PASSWORD_CHECK_RATE_USER = env.str("PASSWORD_CHECK_RATE_USER", default="5/min")
 PASSWORD_CHECK_RATE_IP = env.str("PASSWORD_CHECK_RATE_IP", default="30/min")
@@ -307,6 +324,19 @@ PASSKEY_LOGIN_RATE_IP = env.str("PASSKEY_LOGIN_RATE_IP", default="30/min")
 # ------------------------------------------------------------------------------
 REVOCATION_FEED_URL = env.str("REVOCATION_FEED_URL", default="")
 REVOCATION_FEED_KEY = env.str("REVOCATION_FEED_KEY", default="")
+# Every process follows the revocations in a background thread (accounts/revocation/):
+# how often it reads them, how old its view may grow before it is stale, and what a
+# verifying-only server on its own database does then ("honour" tokens to expiry, or "refuse").
+REVOCATION_FOLLOW = True
+REVOCATION_POLL_INTERVAL = env.float("REVOCATION_POLL_INTERVAL", default=0.25)
+REVOCATION_STALE_AFTER = env.float("REVOCATION_STALE_AFTER", default=5.0)
+REVOCATION_STALE_POLICY = env.str("REVOCATION_STALE_POLICY", default="honour")
+if REVOCATION_STALE_POLICY not in ("honour", "refuse"):
+    raise ImproperlyConfigured(
+        f"REVOCATION_STALE_POLICY must be 'honour' or 'refuse', not {REVOCATION_STALE_POLICY!r}."
+    )
+# Verified access tokens kept per process (accounts/token_cache.py); 0 turns the cache off.
+JWT_VERIFIED_CACHE_SIZE = env.int("JWT_VERIFIED_CACHE_SIZE", default=10_000)
 
 # ACCOUNT LIFECYCLE: email, password reset, verification, re-authentication
 # ------------------------------------------------------------------------------
@@ -371,6 +401,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "jwtsite.openapi.document_database_unavailable",
+        "jwtsite.openapi.document_not_acceptable",
     ],
 }
 

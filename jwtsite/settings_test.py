@@ -12,6 +12,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Mail is sent on commit in the test's own thread, so mail.outbox has it (e2e tests with SMTP turn it back on).
 EMAIL_SEND_IN_BACKGROUND = False
+# No follower thread: each test sees what its own revocations applied (conftest resets the view).
+REVOCATION_FOLLOW = False
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 
 # A file, not Django's shared-cache in-memory default: threads writing at once

@@ -18,7 +18,7 @@ from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from accounts import conf, selectors, signals, sql
+from accounts import conf, limits, selectors, signals, sql
 from accounts.client import ClientInfo
 from accounts.exceptions import (
     InvalidRefreshToken,
@@ -28,6 +28,7 @@ from accounts.exceptions import (
     UserInactive,
 )
 from accounts.models import Session, User
+from accounts.revocation import runtime as revocations
 from accounts.tokens import (
     PASSWORD,
     Claims,
@@ -72,6 +73,7 @@ def session_create(
         _make_current(session, refresh, sql.insert_refresh_token(refresh))
         session.save(force_insert=True)
         User.objects.filter(pk=user.pk).update(last_login=now)
+        limits.live_sessions_bound(user=user, session=session, client=client, now=now, revoke=_revoke)
         if sign_in:
             transaction.on_commit(
                 lambda: signals.signed_in.send(
@@ -176,10 +178,13 @@ def user_sessions_revoke_all(*, user: AbstractBaseUser) -> int:
 
 def users_sessions_revoke_all(*, users: QuerySet[User]) -> int:
     """``user_sessions_revoke_all`` for many users at once (the admin's action)."""
+    now = timezone.now()
     with transaction.atomic():
         user_ids = users.values("pk")
         User.objects.filter(pk__in=user_ids).update(token_version=F("token_version") + 1)
-        return _revoke(Session.objects.filter(user_id__in=user_ids), timezone.now())
+        # One floor per user covers every token of every session: no per-session records.
+        revocations.record_users(User.objects.filter(pk__in=user_ids), now)
+        return _revoke(Session.objects.filter(user_id__in=user_ids), now, record=False)
 
 
 def sessions_delete_expired(*, batch_size: int = 5000, now: datetime | None = None) -> dict[str, int]:
@@ -303,15 +308,19 @@ def _issue(session: Session, refresh: Claims, now: datetime) -> IssuedTokens:
     )
 
 
-def _revoke(sessions: QuerySet[Session], now: datetime) -> int:
-    """Marks live ``sessions`` revoked and blacklists their current refresh tokens.
+def _revoke(sessions: QuerySet[Session], now: datetime, *, record: bool = True) -> int:
+    """Marks live ``sessions`` revoked, blacklists their current refresh tokens and records the revocation.
 
-    Two statements whatever the count. The UPDATE runs first: it row-locks
+    Three statements whatever the count. The UPDATE runs first: it row-locks
     the sessions, so a concurrent revocation finds them revoked and
-    blacklists nothing twice; the INSERT then picks exactly the sessions
-    stamped with this ``now``.
+    blacklists nothing twice; the INSERTs then pick exactly the sessions
+    stamped with this ``now``. The record (accounts/revocation/) makes every
+    server process reject the sessions' access tokens within a second;
+    ``record=False`` when a user-wide record already covers them.
     """
     count = sessions.filter(revoked_at__isnull=True).update(revoked_at=now)
     if count:
         sql.blacklist_current_tokens(sessions.filter(revoked_at=now, current_token__isnull=False), now)
+        if record:
+            revocations.record_sessions(sessions.filter(revoked_at=now), now)
     return count

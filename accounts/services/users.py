@@ -16,6 +16,7 @@ from accounts import signals
 from accounts.client import ClientInfo
 from accounts.exceptions import EMAIL_TAKEN, USERNAME_TAKEN
 from accounts.models import Session, User
+from accounts.revocation import runtime as revocations
 from accounts.services.sessions import session_create, session_reissue, session_revoke, user_sessions_revoke_all
 from accounts.tokens import IssuedTokens
 
@@ -50,6 +51,8 @@ def user_password_change(
         user.token_version = F("token_version") + 1
         user.save(update_fields=["password", "token_version"])
         user.refresh_from_db(fields=["token_version"])
+        # The new version is the floor: this session's re-issued tokens carry it.
+        revocations.record_users(User.objects.filter(pk=user.pk), now)
         session_revoke(sessions=Session.objects.filter(user_id=user.pk).exclude(pk=session_id))
         tokens = session_reissue(user=user, session_id=session_id, now=now)
         transaction.on_commit(lambda: signals.password_changed.send(sender=User, user=user, client=client, reset=False))

@@ -16,8 +16,8 @@ def refresh_cookie(response) -> Morsel:
     return response.cookies[conf.refresh_cookie_name()]
 
 
-def claims_of(raw_token: str) -> dict:
-    return jwt.decode(raw_token, settings.SIMPLE_JWT["SIGNING_KEY"], algorithms=["HS256"])
+def claims_of(raw_token: str, audience: str | None = None) -> dict:
+    return jwt.decode(raw_token, settings.SIMPLE_JWT["SIGNING_KEY"], algorithms=["HS256"], audience=audience)
 
 
 def sign(payload: dict, key: str | None = None, algorithm: str = "HS256", headers: dict | None = None) -> str:

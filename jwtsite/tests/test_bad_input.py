@@ -10,6 +10,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 
 from accounts.models import Session, User
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from emails import links
 from posts.models import Post
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +55,16 @@ def endpoints(user) -> dict[str, Endpoint]:
         "token": Endpoint("accounts:token", "POST", credentials, ("username", "password")),
         "token-refresh": Endpoint("accounts:token-refresh", "POST", {"refresh": "set-per-test"}, ("refresh",)),
         "token-blacklist": Endpoint("accounts:token-blacklist", "POST", {"refresh": "set-per-test"}, ("refresh",)),
+        "reauthenticate": Endpoint("accounts:reauthenticate", "POST", {"password": DEFAULT_PASSWORD}, ("password",)),
+        "password-reset": Endpoint("emails:password-reset", "POST", {"email": user.email}, ("email",)),
+        "password-reset-confirm": Endpoint(
+            "emails:password-reset-confirm",
+            "POST",
+            {"token": "set-per-test", "new_password": NEW_PASSWORD},
+            ("token", "new_password"),
+        ),
+        "email-verify": Endpoint("emails:email-verify", "POST", {"token": "set-per-test"}, ("token",)),
+        "email-change": Endpoint("emails:email-change", "POST", {"email": "changed@example.org"}, ("email",)),
         "posts-create": Endpoint("posts:post-list", "POST", {"title": "t", "body": "b"}, ("title", "body")),
         "posts-put": Endpoint("posts:post-detail", "PUT", {"title": "t", "body": "b"}, ("title", "body"), (), True),
         "posts-patch": Endpoint("posts:post-detail", "PATCH", {"title": "t"}, ("title", "body"), (), True),
@@ -67,6 +78,11 @@ BODY_ENDPOINTS = [
     "token",
     "token-refresh",
     "token-blacklist",
+    "reauthenticate",
+    "password-reset",
+    "password-reset-confirm",
+    "email-verify",
+    "email-change",
     "posts-create",
     "posts-put",
     "posts-patch",
@@ -97,14 +113,23 @@ def world(auth_client, user, post, refresh_token):
     table = endpoints(user)
     for name in ("token-refresh", "token-blacklist"):
         table[name].valid = {"refresh": refresh_token}
+    stored = User.objects.get(pk=user.pk)  # as signed in: link tokens depend on it
+    table["password-reset-confirm"].valid["token"] = links.password_reset_token(stored)
+    table["email-verify"].valid["token"] = links.verification_token(stored, stored.email)
     return auth_client, user, post, table
 
 
 def snapshot() -> dict:
     """Everything a request could write."""
     return {
-        "users": list(User.objects.order_by("pk").values_list("pk", "username", "password", "token_version", "email")),
-        "sessions": list(Session.objects.order_by("pk").values_list("pk", "revoked_at", "current_jti", "rotated_at")),
+        "users": list(
+            User.objects.order_by("pk").values_list(
+                "pk", "username", "password", "token_version", "email", "email_verified"
+            )
+        ),
+        "sessions": list(
+            Session.objects.order_by("pk").values_list("pk", "revoked_at", "current_jti", "rotated_at", "auth_time")
+        ),
         "posts": list(Post.objects.order_by("pk").values_list("pk", "title", "body", "updated_at")),
         "outstanding": OutstandingToken.objects.count(),
         "blacklisted": BlacklistedToken.objects.count(),

@@ -44,7 +44,7 @@ class TestHealthz:
     def test_ok_when_the_database_answers(self, client):
         response = client.get("/healthz")
         assert response.status_code == HTTPStatus.OK
-        assert response.json() == {"status": "ok", "checks": {"database": "ok", "cache": "ok"}}
+        assert response.json() == {"status": "ok", "checks": {"database": "ok", "cache": "ok", "revocations": "ok"}}
         assert "no-cache" in response.headers["Cache-Control"]
 
     def test_503_with_a_reason_when_the_database_does_not(self, tmp_path):
@@ -58,7 +58,11 @@ class TestHealthz:
         assert result.returncode == 0, result.stderr
         status, body = result.stdout.strip().split(" ", 1)
         assert status == "503"
-        assert json.loads(body) == {"status": "unavailable", "checks": {"database": "unavailable", "cache": "ok"}}
+        assert json.loads(body) == {
+            "status": "unavailable",
+            # The revocation view cannot sync from a database that does not answer.
+            "checks": {"database": "unavailable", "cache": "ok", "revocations": "stale"},
+        }
 
 
 class TestDatabaseUnavailable:

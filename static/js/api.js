@@ -4,11 +4,20 @@
 //   never reach JavaScript: nothing here reads or keeps them.
 // - Unsafe requests carry X-CSRFToken from the `csrftoken` cookie, fetched
 //   from /api/auth/csrf/ when it is missing.
-// - On a 401, ONE refresh (POST /api/auth/refresh/) is shared by every call
-//   that failed at once, then each call is retried once; when the refresh
-//   fails, or the retry is a 401 again, the page goes to /login/?next=<here>.
+// - On a 401, ONE refresh (POST /api/auth/refresh/) for the whole browser:
+//   every call of this tab that failed at once shares it, and the other tabs
+//   wait for it and reuse it (session-sync.js); each call is then retried
+//   once; when the refresh fails, or the retry is a 401 again, the page goes
+//   to /login/?next=<here>.
+// - Signing in or out, here or in another tab, reaches every open page of the
+//   site at once (onSessionChange), without a reload.
 // - A GET answered 503 with Retry-After (the database restarting) is sent
 //   once more after that wait: a safe method changes nothing, so a retry is harmless.
+// - Every body nobody will read (a 401 before its retry, the refresh, a 503
+//   before its retry) is read to the end and dropped: Chromium keeps a request
+//   open until its unread response is garbage-collected, so the page never
+//   goes network-idle and an HTTP/1.1 connection (six per host) stays taken.
+import { onChangeElsewhere, renewSession, tellOtherTabs } from './session-sync.js';
 
 const CSRF_COOKIE = 'csrftoken';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
@@ -50,10 +59,20 @@ export function readCookie(name) {
   return null;
 }
 
+// Reads a body nobody needs to its end, which frees the request and its connection.
+export async function discard(response) {
+  if (!response.body || response.bodyUsed) return;
+  try {
+    await response.arrayBuffer();
+  } catch {
+    // A body that breaks off has nothing left to free.
+  }
+}
+
 async function csrfToken() {
   let token = readCookie(CSRF_COOKIE);
   if (!token) {
-    await fetch(paths.csrf, { credentials: 'same-origin' });
+    await discard(await fetch(paths.csrf, { credentials: 'same-origin' }));
     token = readCookie(CSRF_COOKIE);
   }
   return token;
@@ -77,31 +96,41 @@ async function sendRetryingUnavailable(path, method, body) {
   if (response.status !== 503 || !SAFE_METHODS.has(method)) return response;
   const seconds = Number(response.headers.get('Retry-After'));
   if (!Number.isFinite(seconds) || seconds < 0 || seconds > MAX_RETRY_AFTER_SECONDS) return response;
+  await discard(response);
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   return send(path, method, body);
 }
 
-// The refresh shared by every call that got a 401 at the same time.
-// `generation` counts finished refreshes: a call whose 401 arrives after a
-// refresh that started after it was sent only retries, without refreshing
-// again, so a burst of calls costs exactly one refresh request.
-let refreshInFlight = null;
-let generation = 0;
-let lastRefreshSucceeded = false;
-
-function refreshOnce() {
-  if (!refreshInFlight) {
-    refreshInFlight = send(paths.refresh, 'POST')
-      .then((response) => response.ok)
-      .catch(() => false)
-      .then((ok) => {
-        lastRefreshSucceeded = ok;
-        generation += 1;
-        refreshInFlight = null;
-        return ok;
-      });
+// The refresh request, as session-sync.js expects it. `at` is when the cookie
+// jar took the state the answer describes: new cookies on arrival; a 401
+// judged the cookies the request left with.
+async function postRefresh() {
+  const sentAt = Date.now();
+  let response;
+  try {
+    response = await send(paths.refresh, 'POST');
+  } catch {
+    return { signedIn: false, definite: false, at: sentAt };
   }
-  return refreshInFlight;
+  const at = response.ok ? Date.now() : sentAt;
+  const body = await json(response);
+  return {
+    signedIn: response.ok,
+    definite: response.ok || response.status === 401,
+    at,
+    accessExpires: body.access_expires,
+  };
+}
+
+// Whether the cookies now authenticate, after another tab's refresh whose message is late.
+async function probeSession() {
+  try {
+    const response = await send(paths.me, 'GET');
+    await discard(response);
+    return response.ok;
+  } catch {
+    return false;
+  }
 }
 
 // A path on this site to come back to: only "/something", never "//host" or
@@ -137,27 +166,53 @@ export class SignedOut extends Error {
   }
 }
 
+// What a successful answer from these endpoints does to the session that
+// every tab of the browser shares: the other tabs are told (session-sync.js).
+const SESSION_CHANGES = new Map([
+  [`POST ${paths.login}`, 'signed-in'],
+  [`POST ${paths.register}`, 'signed-in'],
+  [`POST ${paths.logout}`, 'signed-out'],
+  [`POST ${paths.logoutAll}`, 'signed-out'],
+  // The same session with cookies issued anew.
+  [`POST ${paths.password}`, 'refreshed'],
+  [`POST ${paths.reauthenticate}`, 'refreshed'],
+  // Every session of the user is gone, this browser's included.
+  [`POST ${paths.passwordResetConfirm}`, 'signed-out'],
+  [`DELETE ${paths.account}`, 'signed-out'],
+]);
+
+function tellSessionChange(path, method, response) {
+  const change = response.ok && SESSION_CHANGES.get(`${method} ${path}`);
+  if (!change) return;
+  if (change !== 'refreshed') me = null;
+  tellOtherTabs(change);
+}
+
 // Calls the API and returns the Response.
 //   method, body: the request (body is sent as JSON)
 //   refresh: false for calls whose 401 is an answer, not an expired token (login)
 //   redirect: false to get a SignedOut error instead of going to the login page
 export async function api(path, { method = 'GET', body, refresh = true, redirect = true } = {}) {
   method = method.toUpperCase();
-  const sentAt = generation;
-  const response = await sendRetryingUnavailable(path, method, body);
-  if (response.status !== 401 || !refresh) return response;
-
-  const refreshed = generation !== sentAt ? lastRefreshSucceeded : await refreshOnce();
-  if (refreshed) {
-    const retried = await sendRetryingUnavailable(path, method, body);
-    if (retried.status !== 401) return retried;
+  const sentAt = Date.now();
+  let response = await sendRetryingUnavailable(path, method, body);
+  if (response.status === 401 && refresh) {
+    await discard(response);
+    const renewed = await renewSession(sentAt, { refresh: postRefresh, probe: probeSession });
+    response = renewed ? await sendRetryingUnavailable(path, method, body) : null;
+    if (!response || response.status === 401) {
+      if (response) await discard(response);
+      if (redirect) goToLogin();
+      throw new SignedOut();
+    }
   }
-  if (redirect) goToLogin();
-  throw new SignedOut();
+  tellSessionChange(path, method, response);
+  return response;
 }
 
 // The response body as JSON, or {} when there is none (204) or it is not JSON.
 export async function json(response) {
+  if (!response.body || response.bodyUsed) return {};
   const text = await response.text();
   if (!text) return {};
   try {
@@ -169,11 +224,16 @@ export async function json(response) {
 
 let me = null;
 
-// The signed-in user ({id, username, email}) or null; one /api/me/ call per page.
+// The signed-in user ({id, username, email}) or null; one /api/me/ call per
+// page, again after the session changed.
 export function currentUser() {
   if (!me) {
     me = api(paths.me, { redirect: false }).then(
-      (response) => (response.ok ? json(response) : null),
+      async (response) => {
+        if (response.ok) return json(response);
+        await discard(response);
+        return null;
+      },
       (error) => {
         if (error instanceof SignedOut) return null;
         throw error;
@@ -183,12 +243,30 @@ export function currentUser() {
   return me;
 }
 
-// The signed-in user, or off to the login page (pages that need one).
+// The signed-in user, or off to the login page (pages that need one). From
+// then on a sign-out in another tab sends this page to the login page too.
 export async function requireUser() {
   const user = await currentUser();
   if (!user) {
     goToLogin();
     throw new SignedOut();
   }
+  onSessionChange({ signedOut: goToLogin });
   return user;
+}
+
+// A change in another tab makes the user this page knows of stale.
+onChangeElsewhere((change) => {
+  if (change.type === 'signed-in') me = null;
+  if (change.type === 'signed-out') me = Promise.resolve(null);
+});
+
+// Follows sign-ins and sign-outs made in other tabs of this browser:
+// `signedIn()` (currentUser() then asks who it is now) or `signedOut()`.
+// Returns a function that stops following.
+export function onSessionChange({ signedIn = () => {}, signedOut = () => {} }) {
+  return onChangeElsewhere((change) => {
+    if (change.type === 'signed-in') signedIn();
+    if (change.type === 'signed-out') signedOut();
+  });
 }

@@ -1,6 +1,13 @@
 // The browsable API's "Log out": revokes this session through the auth API
 // (with X-CSRFToken, from api.js) and reloads the page, now signed out.
-import { api, paths } from './api.js';
+// The page is rendered by the server for whoever was signed in: a sign-in or
+// sign-out in another tab loads it again (a GET, even after a form's POST).
+import { api, onSessionChange, paths } from './api.js';
+
+const showAgain = () => window.location.replace(window.location.pathname + window.location.search);
+// A signed-out page tells the others so: news only to a page that shows a user.
+const showsUser = Boolean(document.getElementById('api-user'));
+onSessionChange({ signedIn: showAgain, signedOut: () => showsUser && showAgain() });
 
 const button = document.getElementById('api-logout');
 if (button) {

@@ -5,7 +5,7 @@
 // (templates/pages/reauthenticate_dialog.html), re-authenticates
 // (POST /api/auth/reauthenticate/, which re-issues the cookies) and sends the
 // action once more: the user never loses what they typed.
-import { api, currentUser, json, paths } from './api.js';
+import { api, currentUser, discard, json, paths } from './api.js';
 import { reauthenticateWithPasskey } from './passkeys.js';
 import { busy, clearErrors, showErrors } from './ui.js';
 import { describeWebAuthnError, webauthnSupported } from './webauthn.js';
@@ -101,6 +101,6 @@ export async function sensitive(path, options = {}) {
   const response = await api(path, options);
   if (!(await needsReauthentication(response))) return response;
   if (!(await reauthenticate())) return response;
-  await response.body?.cancel();
+  await discard(response);
   return api(path, options);
 }

@@ -1,16 +1,18 @@
-"""``manage.py cleanup_sessions``: delete expired sessions and token records (run daily)."""
+"""``manage.py cleanup_sessions``: delete expired sessions, token records and revocations (run daily)."""
 
 from django.core.management.base import BaseCommand
 
 from accounts import services
+from accounts.revocation import store as revocations
 
 
 class Command(BaseCommand):
-    help = "Deletes expired login sessions and expired outstanding/blacklisted tokens, in batches."
+    help = "Deletes expired login sessions, expired outstanding/blacklisted tokens and spent revocations, in batches."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--batch-size", type=int, default=5000, help="rows per delete (default 5000)")
 
     def handle(self, *args, batch_size: int, **options) -> None:
         deleted = services.sessions_delete_expired(batch_size=batch_size)
+        deleted["revocations"] = revocations.delete_expired(batch_size=batch_size)
         self.stdout.write(", ".join(f"{name}: {count}" for name, count in deleted.items()))

@@ -1,6 +1,7 @@
 // "/": who am I. A neutral placeholder until /api/me/ answers, then either the
 // username and "Log out", or "Log in" and "Register" links. Never redirects.
-import { api, currentUser, paths } from '../api.js';
+// Follows a sign-in or sign-out in another tab without a reload.
+import { api, currentUser, onSessionChange, paths } from '../api.js';
 import { announce } from '../ui.js';
 
 const pending = document.getElementById('who-pending');
@@ -31,17 +32,33 @@ if (new URLSearchParams(window.location.search).get('account') === 'deleted') {
   announce('Your account has been deleted. Goodbye.', 'success');
 }
 
-currentUser().then(
-  (user) => {
-    if (user) {
-      document.getElementById('who-username').textContent = user.username;
-      show(signedIn);
-    } else {
+function showWhoIsSignedIn() {
+  return currentUser().then(
+    (user) => {
+      if (user) {
+        document.getElementById('who-username').textContent = user.username;
+        show(signedIn);
+      } else {
+        show(signedOut);
+      }
+    },
+    () => {
       show(signedOut);
-    }
+      announce('Could not reach the server. Please reload the page.', 'error');
+    },
+  );
+}
+
+onSessionChange({
+  signedIn: () => {
+    announce('');
+    showWhoIsSignedIn();
   },
-  () => {
+  signedOut: () => {
+    // Any signed-out page tells the others so; only a page that showed a user has news.
+    if (signedIn.hidden) return;
     show(signedOut);
-    announce('Could not reach the server. Please reload the page.', 'error');
+    announce('You signed out in another tab or window.', 'info');
   },
-);
+});
+showWhoIsSignedIn();

@@ -2,7 +2,8 @@
 // when the account has two-factor on) or with a passkey, and goes back to
 // ?next=. Already signed in (a live session, perhaps only a refresh cookie)
 // with a ?next=, it goes straight there: the browsable API's "Log in" link relies on it.
-import { currentUser, json, paths } from '../api.js';
+// A sign-in in another tab meanwhile makes this form moot: it goes to ?next= too.
+import { currentUser, json, onSessionChange, paths } from '../api.js';
 import { signInWithPasskey } from '../passkeys.js';
 import { announce, showErrors } from '../ui.js';
 import { describeWebAuthnError, webauthnSupported } from '../webauthn.js';
@@ -19,6 +20,7 @@ submitTo(form, paths.login, {
   },
 });
 keepNextOn(document.getElementById('register-link'));
+onSessionChange({ signedIn: () => window.location.replace(nextPath()) });
 
 const passkeyButton = document.getElementById('passkey-login');
 if (webauthnSupported()) {

@@ -1,7 +1,9 @@
 // /posts/: the list (paginated, newest first), writing, editing and deleting
 // your own posts. Others' posts get no controls (the API refuses them anyway).
-// Signed out, api.js sends the browser to /login/?next=/posts/.
-import { SignedOut, api, json, paths, requireUser } from '../api.js';
+// Signed out, api.js sends the browser to /login/?next=/posts/; so does a
+// sign-out in another tab. A sign-in in another tab (perhaps as someone else)
+// shows the list again, with the controls of the user now signed in.
+import { SignedOut, api, currentUser, discard, json, onSessionChange, paths, requireUser } from '../api.js';
 import { announce, busy, clearErrors, formData, fromTemplate, part, showErrors, timeElement } from '../ui.js';
 
 const list = document.getElementById('post-list');
@@ -125,10 +127,12 @@ async function fetchPage() {
   const response = await api(`${paths.posts}?page=${page}`);
   if (response.status === 404 && page !== 1) {
     // Past the last page (posts were deleted): show the first one instead.
+    await discard(response);
     window.history.replaceState(null, '', '/posts/');
     return fetchPage();
   }
   if (!response.ok) {
+    await discard(response);
     announce('Could not load the posts. Please reload the page.', 'error');
     return null;
   }
@@ -175,6 +179,12 @@ try {
   if (data) renderPage(data);
   document.getElementById('posts-pending').hidden = true;
   document.getElementById('posts-ready').hidden = false;
+  onSessionChange({
+    signedIn: async () => {
+      me = await currentUser();
+      await loadPosts();
+    },
+  });
 } catch (error) {
   if (!(error instanceof SignedOut)) throw error;
   // api.js is already on its way to the login page.

@@ -1,7 +1,9 @@
 // /sessions/: the user's live devices (this one marked "This device"),
 // "Revoke" on every other one, and "Log out everywhere". Each device is named
-// by the API (`device`, read from its user agent on the server).
-import { SignedOut, api, json, loginUrl, paths } from '../api.js';
+// by the API (`device`, read from its user agent on the server). A sign-out in
+// another tab goes to the login page; a sign-in in another tab (a new session
+// for this browser) lists the devices again.
+import { SignedOut, api, discard, goToLogin, json, loginUrl, onSessionChange, paths } from '../api.js';
 import { announce, fromTemplate, part, timeElement } from '../ui.js';
 
 const list = document.getElementById('session-list');
@@ -37,6 +39,7 @@ async function revoke(item, session, label, button) {
   try {
     const response = await api(`${paths.sessions}${session.id}/`, { method: 'DELETE' });
     if (response.status === 204 || response.status === 404) {
+      await discard(response);
       item.remove();
       updateCount();
       announce(`Signed out ${label}.`, 'success');
@@ -53,6 +56,7 @@ async function revoke(item, session, label, button) {
 async function loadSessions() {
   const response = await api(paths.sessions);
   if (!response.ok) {
+    await discard(response);
     announce('Could not load your devices. Please reload the page.', 'error');
     return false;
   }
@@ -81,6 +85,7 @@ try {
     document.getElementById('sessions-pending').hidden = true;
     document.getElementById('sessions-ready').hidden = false;
   }
+  onSessionChange({ signedIn: loadSessions, signedOut: goToLogin });
 } catch (error) {
   if (!(error instanceof SignedOut)) throw error;
 }

@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0004_session_auth_time"),
+        ("accounts", "0005_revocation"),
     ]
 
     operations = [

@@ -1,0 +1,171 @@
+"""Abuse limits beyond the per-endpoint throttles: failed sign-ins per username, live sessions per user.
+
+**Failed sign-ins per username** (``LOGIN_FAILURES_USERNAME``, default
+``20/hour``), summed over every client IP and both login endpoints. The
+per-username throttle (``LOGIN_RATE_USERNAME``, 5/min) bounds the pace of
+attempts; this ceiling bounds their total, so credential stuffing spread over
+many addresses gets 20 guesses an hour per account instead of 300. Once it is
+reached, sign-in to that username answers 429 with ``Retry-After`` (the end of
+the hour window) from every address, except those the account has signed in
+from before (a session row still in the database): an attacker can lock a
+victim out of new devices for the rest of the window, never out of the places
+they already use, and sessions already signed in keep refreshing. Counters live
+in the shared cache (per process during a cache outage).
+
+**Live sessions per user** (``MAX_SESSIONS_PER_USER``, default 100): a sign-in
+that would exceed it revokes the user's oldest live sessions, like any other
+revocation, so no script can grow one user's session list without limit.
+"""
+
+import hashlib
+import time
+import unicodedata
+from collections.abc import Callable
+from datetime import datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django.db.models import QuerySet
+from rest_framework.request import Request
+from rest_framework.throttling import BaseThrottle
+
+from accounts import audit
+from accounts.client import ClientInfo, client_info
+from accounts.models import Session, User
+
+PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def wall_clock() -> float:
+    """The clock the failure windows read (a seam for tests)."""
+    return time.time()
+
+
+def username_in(data: object) -> str | None:
+    """The username a login body names, as the login serializer reads it (numbers become text), or ``None``."""
+    username = data.get("username") if hasattr(data, "get") else None
+    if isinstance(username, bool) or not isinstance(username, str | int | float):
+        return None
+    return str(username) or None
+
+
+def canonical_digest(value: str) -> str:
+    """One key for every spelling of ``value`` (case, compatibility forms), which is never stored as such."""
+    canonical = unicodedata.normalize("NFKC", value).casefold()
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def failure_ceiling() -> tuple[int, int]:
+    """``LOGIN_FAILURES_USERNAME`` as (failures, window in seconds)."""
+    rate = settings.LOGIN_FAILURES_USERNAME
+    try:
+        count, period = rate.split("/")
+        return int(count), PERIODS[period[0]]
+    except (ValueError, KeyError, IndexError) as exc:
+        raise ImproperlyConfigured(f"LOGIN_FAILURES_USERNAME must look like '20/hour', not {rate!r}.") from exc
+
+
+def _failures_key(username: str) -> tuple[str, int, float]:
+    """The current window's counter key for ``username``, the window's length and when it ends.
+
+    Windows are aligned to the clock, so a counter needs one atomic ``incr``.
+    """
+    _, window = failure_ceiling()
+    index = int(wall_clock() // window)
+    return f"login_failures:{canonical_digest(username)}:{index}", window, (index + 1) * window
+
+
+def sign_in_failed(*, username: str | None, client: ClientInfo) -> int:
+    """Counts a failed sign-in against ``username`` (over every IP); the count in this window.
+
+    Reaching the ceiling is audited once per window (``login_failure_ceiling_reached``).
+    """
+    if username is None:
+        return 0
+    limit, _ = failure_ceiling()
+    key, window, _ = _failures_key(username)
+    cache.add(key, 0, window)
+    try:
+        failures = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, window)
+        failures = 1
+    if failures == limit:
+        audit.audit(
+            audit.LOGIN_FAILURE_CEILING_REACHED,
+            client=client,
+            username=username[:150],
+            failures=failures,
+            window=window,
+        )
+    return failures
+
+
+def sign_in_wait(*, username: str, client: ClientInfo) -> float | None:
+    """Seconds before ``username`` may be tried again from ``client``, or ``None`` when it may be now."""
+    limit, _ = failure_ceiling()
+    key, _, ends_at = _failures_key(username)
+    if (cache.get(key) or 0) < limit or _signed_in_from(username, client.ip_address):
+        return None
+    return max(ends_at - wall_clock(), 1.0)
+
+
+def _signed_in_from(username: str, ip_address: str | None) -> bool:
+    """Whether the account has a session row (live or not) started from ``ip_address``."""
+    return ip_address is not None and (
+        Session.objects.filter(user__username=User.normalize_username(username), ip_address=ip_address).exists()
+    )
+
+
+class LoginFailureCeilingThrottle(BaseThrottle):
+    """Refuses sign-in to a username that reached ``LOGIN_FAILURES_USERNAME`` (see the module docstring).
+
+    It counts nothing itself: failures are counted where credentials are
+    checked (``sign_in_failed``).
+    """
+
+    def allow_request(self, request: Request, view) -> bool:
+        username = username_in(request.data)
+        self._wait = None if username is None else sign_in_wait(username=username, client=client_info(request))
+        return self._wait is None
+
+    def wait(self) -> float | None:
+        return self._wait
+
+
+def live_sessions_bound(
+    *,
+    user: User,
+    session: Session,
+    client: ClientInfo,
+    now: datetime,
+    revoke: Callable[[QuerySet[Session], datetime], int],
+) -> int:
+    """Revokes ``user``'s oldest live sessions so that, with ``session``, at most ``MAX_SESSIONS_PER_USER`` live.
+
+    ``revoke`` is the services' own revocation, so these sessions die like
+    any other; each is audited (``session_revoked``, ``"by": "session_limit"``)
+    once the transaction commits. One query when nothing is over the bound.
+    """
+    keep = settings.MAX_SESSIONS_PER_USER - 1  # besides the new one
+    older = Session.objects.live().filter(user=user).exclude(pk=session.pk).order_by("-created_at", "-pk")
+    excess = list(older.values_list("pk", flat=True)[keep:])
+    if not excess:
+        return 0
+    revoked = revoke(Session.objects.filter(pk__in=excess), now)
+    transaction.on_commit(lambda: _audit_evicted(user, session, client, excess))
+    return revoked
+
+
+def _audit_evicted(user: User, session: Session, client: ClientInfo, session_ids: list) -> None:
+    for session_id in session_ids:
+        audit.audit(
+            audit.SESSION_REVOKED,
+            client=client,
+            user_id=user.pk,
+            session_id=session_id,
+            by="session_limit",
+            for_session_id=str(session.pk),
+        )

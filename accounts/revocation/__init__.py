@@ -1,0 +1,9 @@
+"""Revocation reach: every revocation reaches every server process within a second.
+
+- ``models``: the revocations table, one row per revoked session or per user floor.
+- ``store``: recording (in the revoking transaction) and reading by cursor.
+- ``view``: a process's in-memory view, checked on every authenticated request.
+- ``follower``: what keeps the view current (database poll, Redis announcements, the HTTP feed).
+- ``runtime``: this process's view and follower, the per-request check, staleness, ``/healthz``.
+- ``views``: ``GET /api/auth/revocations/``, the feed for verifying-only servers on their own database.
+"""

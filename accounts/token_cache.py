@@ -1,0 +1,74 @@
+"""A per-process cache of verified access tokens: the signature check runs once per token per process.
+
+Keyed by the exact token string, so a hit is a token whose every byte was
+verified before; bounded (least recently used entries go first); an entry
+lives only while the token itself would still pass: from ``max(iat, nbf) -
+leeway`` until ``exp + leeway``, as PyJWT and simplejwt judge it. Each cache
+belongs to one key-ring backend (accounts/keys.py), which is rebuilt, with an
+empty cache, whenever the keys or the verification settings (algorithm, keys,
+JWKS URL, leeway, issuer, audience) change.
+
+It caches verification only. Whether the token is revoked, and whether its
+user may still use it, is checked on every request after the cache
+(accounts/authentication.py).
+"""
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+
+from rest_framework_simplejwt.tokens import Token
+
+# The cache's clock, a seam for tests; the same wall clock PyJWT and simplejwt read.
+clock: Callable[[], float] = time.time
+
+
+class VerifiedTokenCache:
+    """``get(raw)`` → the validated token verified earlier, or ``None``; ``put(raw, token)`` after verifying.
+
+    ``max_size`` 0 turns it off.
+    """
+
+    def __init__(self, *, max_size: int, leeway: float) -> None:
+        self.max_size = max_size
+        self.leeway = leeway
+        self._entries: OrderedDict[str, tuple[Token, float, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, raw: str) -> Token | None:
+        entry = self._entries.get(raw)
+        if entry is None:
+            return None
+        token, valid_from, valid_until = entry
+        now = clock()
+        with self._lock:
+            if not valid_from <= now < valid_until:
+                self._entries.pop(raw, None)
+                return None
+            if raw in self._entries:
+                self._entries.move_to_end(raw)
+        return token
+
+    def put(self, raw: str, token: Token) -> None:
+        if self.max_size <= 0:
+            return
+        payload = token.payload
+        starts = [payload[claim] for claim in ("iat", "nbf") if isinstance(payload.get(claim), int)]
+        valid_from = max(starts, default=0) - self.leeway
+        valid_until = payload["exp"] + self.leeway
+        with self._lock:
+            self._entries[raw] = (token, valid_from, valid_until)
+            self._entries.move_to_end(raw)
+            while len(self._entries) > self.max_size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, raw: str) -> bool:
+        return raw in self._entries

@@ -1,0 +1,8 @@
+"""WSGI entry point of the peers' project."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peersite.settings")
+application = get_wsgi_application()
