@@ -20,8 +20,8 @@ from accounts.cookies import clear_auth_cookies, set_auth_cookies
 from accounts.exceptions import SessionError
 from accounts.permissions import RecentlyAuthenticated
 from accounts.serializers import (
-    ReauthenticateInputSerializer,
     ReauthenticateOutputSerializer,
+    ReauthenticateProofSerializer,
     TokenPairOutputSerializer,
 )
 from accounts.throttles import PASSWORD_CHECK_THROTTLES
@@ -29,7 +29,7 @@ from jwtsite.openapi import CSRF_HEADER, errors
 
 
 class ReauthenticateView(TokenIssuingMixin, CookieAuthAPIView):
-    """Takes ``password`` (or another configured proof); re-issues this session's tokens with a fresh ``auth_time``.
+    """Takes ``password`` or a passkey ``assertion``; re-issues this session's tokens with a fresh ``auth_time``.
 
     Cookie clients get new cookies and the expiries; a Bearer client gets its
     new pair in the body, as from ``/api/token/refresh/``.
@@ -41,7 +41,7 @@ class ReauthenticateView(TokenIssuingMixin, CookieAuthAPIView):
     @extend_schema(
         tags=["auth"],
         parameters=[CSRF_HEADER],
-        request=ReauthenticateInputSerializer,
+        request=ReauthenticateProofSerializer,
         responses={
             200: OpenApiResponse(ReauthenticateOutputSerializer, description=SETS_COOKIES + " (cookie clients)"),
             **errors(400, 401, 403, 415, 429, 501),

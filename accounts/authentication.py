@@ -90,3 +90,7 @@ class ClaimsUser(TokenUser):
     @property
     def email_verified(self) -> bool:
         return False
+
+    # Its sign-in methods live on the auth server: none is known here.
+    totp_enabled = False
+    passkey_count = 0

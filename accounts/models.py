@@ -24,6 +24,11 @@ class User(AbstractUser):
     # address only replaces ``email`` once verified, so it is never unverified
     # for long unless it was the one given at registration.
     email_verified = models.BooleanField(default=False)
+    # A summary of the user's sign-in methods for ``U.mfa``, kept by the app that
+    # owns the factors in the same transaction as they change, so that /api/me/
+    # stays one query: whether two-factor (TOTP) is on, how many passkeys there are.
+    totp_enabled = models.BooleanField(default=False, editable=False)
+    passkey_count = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

@@ -17,8 +17,15 @@ EMAIL_REQUIRED = _("An email address is required: you will need to verify it to 
 PASSWORD_MAX_LENGTH = 4096
 
 
+class SignInMethodsOutputSerializer(serializers.Serializer):
+    """``U.mfa``: whether two-factor (TOTP) is on, and how many passkeys the user has."""
+
+    totp = serializers.BooleanField(read_only=True)
+    passkeys = serializers.IntegerField(read_only=True, min_value=0)
+
+
 class UserOutputSerializer(serializers.Serializer):
-    """``U`` in API.md: ``{"id", "username", "email", "email_verified"}``.
+    """``U`` in API.md: ``{"id", "username", "email", "email_verified", "mfa": {"totp", "passkeys"}}``.
 
     /api/me/ is the hottest path: no ModelSerializer (it rebuilds its fields
     from the model on every call), and no per-field machinery either.
@@ -28,11 +35,18 @@ class UserOutputSerializer(serializers.Serializer):
     username = serializers.CharField(read_only=True)
     email = serializers.CharField(read_only=True, help_text="An email address, or empty.")
     email_verified = serializers.BooleanField(read_only=True, help_text="Whether a link sent to `email` was followed.")
+    mfa = SignInMethodsOutputSerializer(read_only=True, help_text="The user's stronger sign-in methods.")
 
     def to_representation(self, user: User) -> dict:
         # The fields above describe the shape (OpenAPI); building it directly
         # skips DRF's per-call copy of every field.
-        return {"id": user.pk, "username": user.username, "email": user.email, "email_verified": user.email_verified}
+        return {
+            "id": user.pk,
+            "username": user.username,
+            "email": user.email,
+            "email_verified": user.email_verified,
+            "mfa": {"totp": user.totp_enabled, "passkeys": user.passkey_count},
+        }
 
 
 def validate_new_password(password: str, user: User) -> None:
@@ -93,6 +107,17 @@ class LoginInputSerializer(CredentialsInputSerializer):
     remember = serializers.BooleanField(required=False, default=True)
 
 
+class TokenObtainInputSerializer(CredentialsInputSerializer):
+    otp = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        trim_whitespace=False,
+        help_text="The second factor when the account has it on: a code from the authenticator app "
+        "or a recovery code (a sign-in check reads it; without it: 401 `mfa_required`).",
+    )
+
+
 class PasswordChangeInputSerializer(serializers.Serializer):
     old_password = serializers.CharField(max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False)
     new_password = serializers.CharField(max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False)
@@ -116,6 +141,20 @@ class ReauthenticateInputSerializer(serializers.Serializer):
         if not self.context["request"].user.check_password(value):
             raise exceptions.AuthenticationFailed(WRONG_PASSWORD, code="invalid_credentials")
         return value
+
+
+class ReauthenticateProofSerializer(serializers.Serializer):
+    """What ``POST /api/auth/reauthenticate/`` takes: one proof, by any of ``REAUTHENTICATION_METHODS``.
+
+    Only documents the body; each method's prover validates its own field.
+    """
+
+    password = serializers.CharField(required=False, max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False)
+    assertion = serializers.DictField(
+        required=False,
+        help_text="A passkey's answer (`navigator.credentials.get()`, JSON, base64url) to the options of "
+        "`POST /api/auth/passkeys/reauthenticate/options/`.",
+    )
 
 
 class RefreshInputSerializer(serializers.Serializer):

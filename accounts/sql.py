@@ -31,7 +31,19 @@ def _in_model_order(model: type[Model], names: set[str]) -> tuple[str, ...]:
 # What requests need of their user; the rest (password hash, dates, names)
 # is deferred: it loads on first use, never as a silent default.
 REQUEST_USER_FIELDS = _in_model_order(
-    User, {"id", "username", "email", "email_verified", "is_active", "is_staff", "is_superuser", "token_version"}
+    User,
+    {
+        "id",
+        "username",
+        "email",
+        "email_verified",
+        "totp_enabled",
+        "passkey_count",
+        "is_active",
+        "is_staff",
+        "is_superuser",
+        "token_version",
+    },
 )
 # What refresh reads of the session, and of its user, as it locks the row.
 SESSION_FIELDS = _in_model_order(

@@ -10,7 +10,7 @@ from accounts import audit, services
 from accounts.api import AuthAPIView, TokenIssuingMixin, session_failed
 from accounts.client import client_info
 from accounts.exceptions import SessionError
-from accounts.serializers import CredentialsInputSerializer, RefreshInputSerializer, TokenPairOutputSerializer
+from accounts.serializers import RefreshInputSerializer, TokenObtainInputSerializer, TokenPairOutputSerializer
 from accounts.throttles import LOGIN_THROTTLES
 from jwtsite.openapi import errors
 
@@ -35,11 +35,11 @@ class TokenObtainView(TokenIssuingMixin, BearerAPIView):
     @extend_schema(
         tags=["token"],
         auth=[],
-        request=CredentialsInputSerializer,
+        request=TokenObtainInputSerializer,
         responses={200: TokenPairOutputSerializer, **errors(400, 401, 403, 415, 429, 501)},
     )
     def post(self, request: Request) -> Response:
-        credentials = self.validated_credentials(CredentialsInputSerializer)
+        credentials = self.validated_credentials(TokenObtainInputSerializer)
         step = self.sign_in_checks(credentials["user"], bearer=True)
         if step.refusal is not None:
             return step.refusal

@@ -23,6 +23,7 @@ ERROR_DESCRIPTIONS = {
     403: "Authenticated but not allowed, or CSRF failure (`csrf_failed`).",
     404: "Not found.",
     406: "The `Accept` header names no type this operation answers in (an empty one included).",
+    409: "The account is not in a state where this applies (e.g. two-factor already on).",
     413: "Request body too large.",
     415: "Unsupported media type.",
     429: "Throttled; carries `Retry-After`.",

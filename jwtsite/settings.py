@@ -27,6 +27,9 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY is not set; set it (or DJANGO_DEBUG=1 for local development).")
     SECRET_KEY = INSECURE_DEV_SECRET_KEY
+# Previous keys, still accepted while a rotation is under way (Django's signing,
+# and the keys that protect two-factor secrets: mfa/crypto.py).
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 
@@ -45,6 +48,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "accounts",
     "emails",
+    # After accounts: its admin re-registers the user admin with passkeys and "Remove two-factor".
+    "mfa",
     "posts",
 ]
 
@@ -298,8 +303,22 @@ EMAIL_SEND_RATE_USER = env.str("EMAIL_SEND_RATE_USER", default="5/hour")
 
 # SIGN-IN SEAMS: checks other apps add to signing in (accounts/sign_in.py), and
 # the ways a signed-in user re-authenticates (accounts/reauthentication.py).
-SIGN_IN_CHECKS = ["emails.checks.verified_email"]
-REAUTHENTICATION_METHODS = ["accounts.reauthentication.password"]
+SIGN_IN_CHECKS = ["emails.checks.verified_email", "mfa.checks.second_factor"]
+REAUTHENTICATION_METHODS = ["accounts.reauthentication.password", "mfa.reauthentication.passkey"]
+
+# PASSKEYS AND TWO-FACTOR (mfa/; the relying party is SITE_URL, below)
+# ------------------------------------------------------------------------------
+# Keys that encrypt TOTP secrets and key the recovery codes' digests: the first
+# protects new ones, every one still reads old ones (rotation: README). Empty:
+# derived from DJANGO_SECRET_KEY and DJANGO_SECRET_KEY_FALLBACKS.
+MFA_ENCRYPTION_KEYS = env.list("MFA_ENCRYPTION_KEYS", default=[])
+# The account's label in authenticator apps (the otpauth:// URI's issuer).
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="jwtsite")
+# Second-factor codes checked (sign-in, confirming two-factor), per user and per client IP.
+MFA_CODE_RATE_USER = env.str("MFA_CODE_RATE_USER", default="5/min")
+MFA_CODE_RATE_IP = env.str("MFA_CODE_RATE_IP", default="30/min")
+# Passkey sign-in ceremonies (options, then the assertion), per client IP.
+PASSKEY_LOGIN_RATE_IP = env.str("PASSKEY_LOGIN_RATE_IP", default="30/min")
 
 # REVOCATION FEED (a verifying-only server on its own database follows the auth server's)
 # ------------------------------------------------------------------------------
@@ -393,4 +412,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    # fido2 logs every registration and passkey sign-in at INFO; the audit trail already says it.
+    "loggers": {"fido2": {"level": "WARNING"}},
 }

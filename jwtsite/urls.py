@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
     path("api/", include("accounts.urls")),
     path("api/", include("emails.urls")),
+    path("api/", include("mfa.urls")),
     path("api/", include("posts.urls")),
     # Unknown API paths answer JSON, in debug mode too.
     re_path(r"^api/(?P<unmatched>.*)$", views.api_not_found),

@@ -62,7 +62,13 @@ class TestRegister:
         assert response.status_code == HTTPStatus.CREATED
         user = User.objects.get()
         assert response.json() == {
-            "user": {"id": user.pk, "username": "alice", "email": "a@example.com", "email_verified": False}
+            "user": {
+                "id": user.pk,
+                "username": "alice",
+                "email": "a@example.com",
+                "email_verified": False,
+                "mfa": {"totp": False, "passkeys": 0},
+            }
         }
         assert user.check_password("a-long-unusual-passphrase")
         assert_auth_cookies(response)
@@ -135,6 +141,7 @@ class TestLogin:
             "username": user.username,
             "email": user.email,
             "email_verified": user.email_verified,
+            "mfa": {"totp": False, "passkeys": 0},
         }
         assert set(body) == {"user", "access_expires", "refresh_expires"}
         access = claims_of(access_cookie(response).value)

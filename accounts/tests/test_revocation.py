@@ -152,19 +152,21 @@ class TestEveryRevocationReachesThisProcessAtOnce:
     def test_admin_deactivation(self, admin_client, user, django_capture_on_commit_callbacks):
         access, elsewhere = access_of(signed_in(user)), another_process()
         change = reverse("admin:accounts_user_change", args=[user.pk])
-        form = admin_client.get(change).context["adminform"].form
+        page = admin_client.get(change).context
+        form = page["adminform"].form
         data = {name: value for name, value in form.initial.items() if value is not None and name != "password"}
         data.update(
             is_active="",
             date_joined_0=user.date_joined.strftime("%Y-%m-%d"),
             date_joined_1=user.date_joined.strftime("%H:%M:%S"),
             **{
-                "login_sessions-TOTAL_FORMS": "1",
-                "login_sessions-INITIAL_FORMS": "1",
                 "login_sessions-0-id": str(Session.objects.get(user=user).pk),
                 "login_sessions-0-user": str(user.pk),
             },
         )
+        for inline in page["inline_admin_formsets"]:  # the sessions', and any other app's
+            management = inline.formset.management_form
+            data.update({f"{management.prefix}-{name}": value for name, value in management.initial.items()})
         data["groups"] = data["user_permissions"] = []
         data.pop("last_login", None)
         with django_capture_on_commit_callbacks(execute=True):

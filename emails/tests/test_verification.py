@@ -201,6 +201,7 @@ class TestChange:
             "username": user.username,
             "email": "new@example.org",
             "email_verified": True,
+            "mfa": {"totp": False, "passkeys": 0},
         }
 
     def test_needs_recent_authentication(self, auth_client, user, settings, mailoutbox, committed):

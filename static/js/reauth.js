@@ -1,11 +1,14 @@
 // Sensitive actions (changing the email, deleting the account, passkeys,
 // two-factor) need a recent sign-in. When the API answers 403
-// `reauthentication_required`, `sensitive()` asks for the password in the
-// page's dialog (templates/pages/reauthenticate_dialog.html), re-authenticates
+// `reauthentication_required`, `sensitive()` asks for the password (or a
+// passkey, when the user has one) in the page's dialog
+// (templates/pages/reauthenticate_dialog.html), re-authenticates
 // (POST /api/auth/reauthenticate/, which re-issues the cookies) and sends the
 // action once more: the user never loses what they typed.
-import { api, discard, json, paths } from './api.js';
+import { api, currentUser, discard, json, paths } from './api.js';
+import { reauthenticateWithPasskey } from './passkeys.js';
 import { busy, clearErrors, showErrors } from './ui.js';
+import { describeWebAuthnError, webauthnSupported } from './webauthn.js';
 
 const REQUIRED = 'reauthentication_required';
 const WRONG_PASSWORD = 'invalid_credentials';
@@ -17,13 +20,28 @@ async function needsReauthentication(response) {
   return body.code === REQUIRED;
 }
 
+// How many passkeys the user has, once the page knows better than /api/me/ did at load.
+let knownPasskeys = null;
+
+export function knowPasskeys(count) {
+  knownPasskeys = count;
+}
+
+async function offerPasskey(form) {
+  const user = await currentUser().catch(() => null);
+  const count = knownPasskeys ?? user?.mfa?.passkeys ?? 0;
+  form.querySelector('[data-part="passkey"]').hidden = !(count > 0 && webauthnSupported());
+}
+
 // Shows the dialog; resolves true once the user re-authenticated, false if they cancel.
-export function reauthenticate() {
+export async function reauthenticate() {
   const dialog = document.getElementById('reauth-dialog');
   const form = document.getElementById('reauth-form');
+  await offerPasskey(form);
   return new Promise((resolve) => {
     const finish = (done) => {
       form.removeEventListener('submit', onSubmit);
+      passkey.removeEventListener('click', onPasskey);
       cancel.removeEventListener('click', onCancel);
       dialog.removeEventListener('cancel', onCancel);
       form.reset();
@@ -51,12 +69,25 @@ export function reauthenticate() {
         else showErrors(form, body);
       });
     };
+    const onPasskey = async () => {
+      clearErrors(form);
+      await busy(form, async () => {
+        try {
+          await reauthenticateWithPasskey();
+          finish(true);
+        } catch (error) {
+          showErrors(form, { detail: error.body?.detail || describeWebAuthnError(error) });
+        }
+      });
+    };
     const onCancel = (event) => {
       event.preventDefault();
       finish(false);
     };
     const cancel = form.querySelector('[data-action="cancel"]');
+    const passkey = form.querySelector('[data-action="passkey"]');
     form.addEventListener('submit', onSubmit);
+    passkey.addEventListener('click', onPasskey);
     cancel.addEventListener('click', onCancel);
     dialog.addEventListener('cancel', onCancel);
     dialog.showModal();

@@ -1,6 +1,8 @@
 // /account/: the email address and its verification, changing it, the password,
-// and deleting the account. Sensitive actions go through reauth.js, which asks
-// for the password again when the sign-in is not recent.
+// and deleting the account; passkeys and two-factor are account-mfa.js's.
+// Sensitive actions go through reauth.js, which asks for the password (or a
+// passkey) again when the sign-in is not recent.
+import './account-mfa.js';
 import { SignedOut, api, json, paths, requireUser } from '../api.js';
 import { sensitive } from '../reauth.js';
 import { announce, busy, clearErrors, formData, showErrors } from '../ui.js';

@@ -14,7 +14,9 @@ export function keepNextOn(link) {
 }
 
 // Posts the form to `path`; on success goes to nextPath(), else shows the errors.
-export function submitTo(form, path, { ok }) {
+// `intercept(response, body)` may take over an answer that is not a success
+// (login's 401 mfa_required) by returning true.
+export function submitTo(form, path, { ok, intercept = () => false }) {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     clearErrors(form);
@@ -32,6 +34,7 @@ export function submitTo(form, path, { ok }) {
         return;
       }
       const body = await json(response);
+      if (intercept(response, body)) return;
       if (response.status === 429) {
         const wait = response.headers.get('Retry-After');
         body.detail = `Too many attempts. ${wait ? `Try again in ${wait} seconds.` : 'Try again later.'}`;

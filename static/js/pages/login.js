@@ -1,15 +1,47 @@
-// /login/: signs in through POST /api/auth/login/ and goes back to ?next=.
-// Already signed in (a live session, perhaps only a refresh cookie) with a
-// ?next=, it goes straight there: the browsable API's "Log in" link relies on it.
+// /login/: signs in through POST /api/auth/login/ (then the second factor
+// when the account has two-factor on) or with a passkey, and goes back to
+// ?next=. Already signed in (a live session, perhaps only a refresh cookie)
+// with a ?next=, it goes straight there: the browsable API's "Log in" link relies on it.
 // A sign-in in another tab meanwhile makes this form moot: it goes to ?next= too.
-import { currentUser, onSessionChange, paths } from '../api.js';
-import { announce } from '../ui.js';
+import { currentUser, json, onSessionChange, paths } from '../api.js';
+import { signInWithPasskey } from '../passkeys.js';
+import { announce, showErrors } from '../ui.js';
+import { describeWebAuthnError, webauthnSupported } from '../webauthn.js';
 import { keepNextOn, nextPath, submitTo } from './auth-form.js';
+import { askForSecondFactor } from './login-second-factor.js';
 
 const form = document.getElementById('login-form');
-submitTo(form, paths.login, { ok: 200 });
+submitTo(form, paths.login, {
+  ok: 200,
+  intercept: (response, body) => {
+    if (response.status !== 401 || body.code !== 'mfa_required') return false;
+    askForSecondFactor(form);
+    return true;
+  },
+});
 keepNextOn(document.getElementById('register-link'));
 onSessionChange({ signedIn: () => window.location.replace(nextPath()) });
+
+const passkeyButton = document.getElementById('passkey-login');
+if (webauthnSupported()) {
+  document.getElementById('passkey-sign-in').hidden = false;
+  passkeyButton.addEventListener('click', async () => {
+    passkeyButton.disabled = true;
+    announce('');
+    try {
+      const response = await signInWithPasskey({ remember: form.elements.namedItem('remember').checked });
+      if (response.ok) {
+        window.location.assign(nextPath());
+        return;
+      }
+      showErrors(form, await json(response), 'That passkey did not sign you in.');
+    } catch (error) {
+      showErrors(form, { detail: error.body?.detail || describeWebAuthnError(error) });
+    } finally {
+      passkeyButton.disabled = false;
+    }
+  });
+}
 
 currentUser().then((user) => {
   if (!user) return;

@@ -1,0 +1,9 @@
+"""App config for mfa: passkeys (WebAuthn), TOTP two-factor and recovery codes."""
+
+from django.apps import AppConfig
+
+
+class MfaConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "mfa"
+    verbose_name = "Passkeys and two-factor"

@@ -1,0 +1,52 @@
+"""Re-authenticating with a passkey: a ``REAUTHENTICATION_METHODS`` prover (accounts/reauthentication.py).
+
+The body's ``assertion`` answers the options of
+``POST /api/auth/passkeys/reauthenticate/options/``, whose challenge is bound
+to the signed-in user and session; the passkey must be one of the user's.
+"""
+
+from rest_framework.request import Request
+
+from accounts import audit as accounts_audit
+from accounts.api import current_session_id
+from accounts.client import client_info
+from accounts.tokens import PASSKEY
+from mfa import api, audit
+from mfa.exceptions import ClonedAuthenticator, MfaError
+from mfa.passkeys import challenges
+from mfa.passkeys.serializers import ReauthenticateAssertionInputSerializer
+from mfa.passkeys.services import passkey_authenticate
+
+
+def passkey(request: Request) -> str | None:
+    """``webauthn`` when ``assertion`` is a passkey of the user's, verified; ``None`` without one."""
+    if not hasattr(request.data, "get") or request.data.get("assertion") is None:
+        return None
+    data = ReauthenticateAssertionInputSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    try:
+        passkey_authenticate(
+            secret=request.COOKIES.get(challenges.COOKIE_NAME),
+            purpose=challenges.Purpose.REAUTHENTICATE,
+            credential=data.validated_data["assertion"],
+            user=request.user,
+            session_id=current_session_id(request),
+        )
+    except ClonedAuthenticator as exc:
+        audit_clone(request, exc)
+        raise api.api_error(exc) from exc
+    except MfaError as exc:
+        raise api.api_error(exc) from exc
+    return PASSKEY
+
+
+def audit_clone(request: Request, exc: ClonedAuthenticator) -> None:
+    passkey = exc.passkey
+    accounts_audit.audit(
+        audit.PASSKEY_CLONE_DETECTED,
+        client=client_info(request),
+        user_id=passkey.user_id if passkey else None,
+        passkey_id=passkey.pk if passkey else None,
+        sign_count=exc.counted,
+        known_sign_count=passkey.sign_count if passkey else None,
+    )

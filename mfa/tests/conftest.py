@@ -1,0 +1,107 @@
+"""Fixtures of the mfa tests: a software authenticator, passkeys registered through the API, a TOTP clock."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import User
+from accounts.tests.factories import DEFAULT_PASSWORD
+from mfa.tests.authenticator import SoftAuthenticator
+from mfa.totp import otp, services
+
+PASSKEYS_URL = reverse("mfa:passkeys")
+REGISTER_OPTIONS_URL = reverse("mfa:passkey-register-options")
+LOGIN_OPTIONS_URL = reverse("mfa:passkey-login-options")
+PASSKEY_LOGIN_URL = reverse("mfa:passkey-login")
+REAUTH_OPTIONS_URL = reverse("mfa:passkey-reauthenticate-options")
+
+
+def register_passkey(client, authenticator: SoftAuthenticator, name: str = "Laptop", **lie) -> dict:
+    """Registers ``authenticator``'s passkey through the API as ``client``'s user; its JSON."""
+    options = client.post(REGISTER_OPTIONS_URL)
+    assert options.status_code == 200, options.content
+    response = client.post(
+        PASSKEYS_URL, {"name": name, "credential": authenticator.create(options.json(), **lie)}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def password_step(client, user: User, **data):
+    """The first step of a sign-in with two-factor on: the password, answered 401 ``mfa_required``."""
+    response = client.post(
+        reverse("accounts:login"), {"username": user.username, "password": DEFAULT_PASSWORD, **data}, format="json"
+    )
+    assert response.status_code == 401, response.content
+    assert response.json()["code"] == "mfa_required"
+    return response
+
+
+def passkey_login(client, authenticator: SoftAuthenticator, **lie):
+    """Signs in with ``authenticator``'s passkey (options, then the assertion); the final response."""
+    options = client.post(LOGIN_OPTIONS_URL)
+    assert options.status_code == 200, options.content
+    return client.post(PASSKEY_LOGIN_URL, authenticator.get(options.json(), **lie), format="json")
+
+
+@pytest.fixture
+def authenticator() -> SoftAuthenticator:
+    return SoftAuthenticator()
+
+
+@pytest.fixture
+def passkey(auth_client, authenticator) -> dict:
+    """A passkey of ``user`` on ``authenticator``, registered by ``auth_client``."""
+    return register_passkey(auth_client, authenticator)
+
+
+@dataclass
+class Clock:
+    """The time TOTP codes are checked at; tests move it instead of waiting."""
+
+    now: datetime
+
+    @property
+    def step(self) -> int:
+        return otp.step_at(self.now)
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    # 10 seconds into a step, so that neighbouring steps are a clear 30 s away.
+    start = datetime.now(tz=UTC).replace(microsecond=0)
+    clock = Clock(start - timedelta(seconds=start.timestamp() % otp.PERIOD) + timedelta(seconds=10))
+    monkeypatch.setattr(otp, "now", lambda: clock.now)
+    return clock
+
+
+@dataclass
+class TwoFactor:
+    """A user's TOTP, turned on: its secret and recovery codes, and codes at any step."""
+
+    user: User
+    secret: str
+    recovery_codes: list[str]
+    clock: Clock
+
+    def code(self, offset: int = 0) -> str:
+        """The code of the step ``offset`` steps from the clock's."""
+        return otp.code_at(secret=self.secret, step=self.clock.step + offset)
+
+
+def turn_on_two_factor(user: User, clock: Clock) -> TwoFactor:
+    setup = services.totp_setup_start(user=user)
+    codes = services.totp_confirm(user=user, code=otp.code_at(secret=setup.secret, step=clock.step - 1))
+    user.refresh_from_db()
+    return TwoFactor(user=user, secret=setup.secret, recovery_codes=codes, clock=clock)
+
+
+@pytest.fixture
+def two_factor(user, clock) -> TwoFactor:
+    """``user`` with two-factor on (confirmed with the previous step's code, so the current one is still good)."""
+    return turn_on_two_factor(user, clock)

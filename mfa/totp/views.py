@@ -1,0 +1,106 @@
+"""The two-factor API under /api/auth/: turning TOTP on (with recovery codes) and off, and new recovery codes.
+
+Every POST and DELETE needs ``X-CSRFToken``; all but confirming need a recent
+sign-in (confirming needs the code of a secret only the recent sign-in saw).
+"""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.api import CookieAuthAPIView, current_session_id
+from accounts.client import client_info
+from accounts.permissions import RecentlyAuthenticated
+from jwtsite.openapi import CSRF_HEADER, errors
+from mfa import api, audit
+from mfa.exceptions import CodeInvalid, MfaError
+from mfa.recovery_codes.services import recovery_codes_regenerate
+from mfa.throttles import CODE_THROTTLES
+from mfa.totp import services
+from mfa.totp.serializers import CodeInputSerializer, RecoveryCodesOutputSerializer, TotpSetupOutputSerializer
+
+
+class TotpView(CookieAuthAPIView):
+    """Starts turning two-factor on (POST: a new secret, its URI and QR code) or turns it off (DELETE)."""
+
+    permission_classes = [IsAuthenticated, RecentlyAuthenticated]
+
+    @extend_schema(
+        tags=["two-factor"],
+        parameters=[CSRF_HEADER],
+        request=None,
+        responses={
+            200: OpenApiResponse(TotpSetupOutputSerializer, description="Not active until confirmed."),
+            **errors(401, 403, 409),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        try:
+            setup = services.totp_setup_start(user=request.user)
+        except MfaError as exc:
+            raise api.api_error(exc) from exc
+        self.audit(audit.TWO_FACTOR_SETUP_STARTED, user_id=request.user.pk, session_id=current_session_id(request))
+        return Response(TotpSetupOutputSerializer(setup).data)
+
+    @extend_schema(
+        tags=["two-factor"],
+        parameters=[CSRF_HEADER],
+        responses={
+            204: OpenApiResponse(description="Two-factor off; the secret and recovery codes deleted."),
+            **errors(401, 403),
+        },
+    )
+    def delete(self, request: Request) -> Response:
+        if services.totp_disable(user=request.user, client=client_info(request)):
+            self.audit(
+                audit.TWO_FACTOR_DISABLED, user_id=request.user.pk, session_id=current_session_id(request), by="user"
+            )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TotpConfirmView(CookieAuthAPIView):
+    """Takes ``code`` from the new secret: two-factor is on, and the 10 recovery codes are shown this once."""
+
+    permission_classes = [IsAuthenticated]
+    throttle_classes = CODE_THROTTLES
+
+    @extend_schema(
+        tags=["two-factor"],
+        parameters=[CSRF_HEADER],
+        request=CodeInputSerializer,
+        responses={200: RecoveryCodesOutputSerializer, **errors(400, 401, 403, 409, 415, 429)},
+    )
+    def post(self, request: Request) -> Response:
+        data = CodeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            codes = services.totp_confirm(user=request.user, code=data.validated_data["code"])
+        except CodeInvalid as exc:
+            self.audit(audit.SECOND_FACTOR_FAILED, user_id=request.user.pk, confirming=True)
+            raise exceptions.ValidationError({"code": [exc.message]}) from exc
+        except MfaError as exc:
+            raise api.api_error(exc) from exc
+        self.audit(audit.TWO_FACTOR_ENABLED, user_id=request.user.pk, session_id=current_session_id(request))
+        return Response(RecoveryCodesOutputSerializer({"recovery_codes": codes}).data)
+
+
+class RecoveryCodesView(CookieAuthAPIView):
+    """A new set of 10 recovery codes (recent sign-in needed); the old set stops working."""
+
+    permission_classes = [IsAuthenticated, RecentlyAuthenticated]
+
+    @extend_schema(
+        tags=["two-factor"],
+        parameters=[CSRF_HEADER],
+        request=None,
+        responses={200: RecoveryCodesOutputSerializer, **errors(401, 403, 409)},
+    )
+    def post(self, request: Request) -> Response:
+        try:
+            codes = recovery_codes_regenerate(user=request.user)
+        except MfaError as exc:
+            raise api.api_error(exc) from exc
+        self.audit(audit.RECOVERY_CODES_REGENERATED, user_id=request.user.pk, session_id=current_session_id(request))
+        return Response(RecoveryCodesOutputSerializer({"recovery_codes": codes}).data)
