@@ -127,10 +127,10 @@ def bulk_load(args) -> None:
         half = first_id + args.rows // 2
         cursor.execute(
             f"INSERT INTO {sessions} (id, user_id, created_at, last_used_at, expires_at, user_agent, ip_address, "
-            "remember, current_jti, current_token_id, previous_jti) "
+            "remember, current_jti, current_token_id, previous_jti, auth_time, amr) "
             f"SELECT {random_uuid}, user_id, created_at, created_at, expires_at, 'bench bulk', '127.0.0.1', "
-            f"%s, jti, id, '' FROM {tokens} WHERE id > %s AND id <= %s",
-            [True, first_id, half],
+            f"%s, jti, id, '', created_at, %s FROM {tokens} WHERE id > %s AND id <= %s",
+            [True, "pwd", first_id, half],
         )
         cursor.execute(
             f"INSERT INTO {blacklist} (token_id, blacklisted_at) SELECT id, created_at FROM {tokens} WHERE id > %s",
