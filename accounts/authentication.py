@@ -8,11 +8,11 @@ from rest_framework_simplejwt.models import TokenUser
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
 
-from accounts import conf, keys, sql
+from accounts import conf, sql
 from accounts.csrf import enforce_csrf
 from accounts.models import User
 from accounts.revocation import runtime as revocations
-from accounts.tokens import SESSION_CLAIM, VERSION_CLAIM
+from accounts.tokens import SESSION_CLAIM, VERSION_CLAIM, keys
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -25,7 +25,7 @@ class JWTCookieAuthentication(JWTAuthentication):
     requests must pass the CSRF check. Returns ``(user, validated_token)``.
 
     Per request: the token's verification is looked up in the verified-token
-    cache (accounts/token_cache.py), its revocation in this process's view
+    cache (accounts/tokens/verified_cache.py), its revocation in this process's view
     (accounts/revocation/), then one query loads the user row. A
     verifying-only server on its own database (``REVOCATION_FEED_URL``) has
     no user rows: its users are built from the token's claims.

@@ -7,9 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, permissions, status
 
-from accounts import keys
 from accounts.csrf import enforce_csrf
-from accounts.tokens import auth_time_of
+from accounts.tokens import auth_time_of, keys
 
 
 class CsrfProtected(permissions.BasePermission):

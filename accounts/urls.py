@@ -2,26 +2,26 @@
 
 from django.urls import path
 
-from accounts import account_views, token_views, views
 from accounts.revocation.views import RevocationFeedView
+from accounts.views import account, bearer, browser
 
 app_name = "accounts"
 
 urlpatterns = [
-    path("auth/csrf/", views.CsrfView.as_view(), name="csrf"),
-    path("auth/register/", views.RegisterView.as_view(), name="register"),
-    path("auth/login/", views.LoginView.as_view(), name="login"),
-    path("auth/refresh/", views.RefreshView.as_view(), name="refresh"),
-    path("auth/logout/", views.LogoutView.as_view(), name="logout"),
-    path("auth/logout-all/", views.LogoutAllView.as_view(), name="logout-all"),
-    path("auth/password/", views.PasswordChangeView.as_view(), name="password"),
-    path("auth/sessions/", views.SessionListView.as_view(), name="sessions"),
-    path("auth/sessions/<uuid:session_id>/", views.SessionDetailView.as_view(), name="session-detail"),
-    path("auth/reauthenticate/", account_views.ReauthenticateView.as_view(), name="reauthenticate"),
-    path("auth/account/", account_views.AccountView.as_view(), name="account"),
+    path("auth/csrf/", browser.CsrfView.as_view(), name="csrf"),
+    path("auth/register/", browser.RegisterView.as_view(), name="register"),
+    path("auth/login/", browser.LoginView.as_view(), name="login"),
+    path("auth/refresh/", browser.RefreshView.as_view(), name="refresh"),
+    path("auth/logout/", browser.LogoutView.as_view(), name="logout"),
+    path("auth/logout-all/", browser.LogoutAllView.as_view(), name="logout-all"),
+    path("auth/password/", browser.PasswordChangeView.as_view(), name="password"),
+    path("auth/sessions/", browser.SessionListView.as_view(), name="sessions"),
+    path("auth/sessions/<uuid:session_id>/", browser.SessionDetailView.as_view(), name="session-detail"),
+    path("auth/reauthenticate/", account.ReauthenticateView.as_view(), name="reauthenticate"),
+    path("auth/account/", account.AccountView.as_view(), name="account"),
     path("auth/revocations/", RevocationFeedView.as_view(), name="revocations"),
-    path("me/", views.MeView.as_view(), name="me"),
-    path("token/", token_views.TokenObtainView.as_view(), name="token"),
-    path("token/refresh/", token_views.TokenRefreshView.as_view(), name="token-refresh"),
-    path("token/blacklist/", token_views.TokenBlacklistView.as_view(), name="token-blacklist"),
+    path("me/", browser.MeView.as_view(), name="me"),
+    path("token/", bearer.TokenObtainView.as_view(), name="token"),
+    path("token/refresh/", bearer.TokenRefreshView.as_view(), name="token-refresh"),
+    path("token/blacklist/", bearer.TokenBlacklistView.as_view(), name="token-blacklist"),
 ]

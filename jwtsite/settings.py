@@ -241,7 +241,7 @@ def pem_or_path(value: str) -> str:
 # HS256 signs and verifies with JWT_SIGNING_KEY. RS256/ES256 sign with
 # JWT_PRIVATE_KEY and verify with its public key, JWT_PUBLIC_KEY, the previous
 # keys of a rotation, or the keys at JWKS_URL; a server without the private key
-# only verifies (accounts/keys.py).
+# only verifies (accounts/tokens/keys.py).
 JWT_ALGORITHM = env.str("JWT_ALGORITHM", default="HS256")
 JWT_PRIVATE_KEY = pem_or_path(env.str("JWT_PRIVATE_KEY", default=""))
 JWT_PUBLIC_KEY = pem_or_path(env.str("JWT_PUBLIC_KEY", default=""))
@@ -335,7 +335,7 @@ if REVOCATION_STALE_POLICY not in ("honour", "refuse"):
     raise ImproperlyConfigured(
         f"REVOCATION_STALE_POLICY must be 'honour' or 'refuse', not {REVOCATION_STALE_POLICY!r}."
     )
-# Verified access tokens kept per process (accounts/token_cache.py); 0 turns the cache off.
+# Verified access tokens kept per process (accounts/tokens/verified_cache.py); 0 turns the cache off.
 JWT_VERIFIED_CACHE_SIZE = env.int("JWT_VERIFIED_CACHE_SIZE", default=10_000)
 
 # ACCOUNT LIFECYCLE: email, password reset, verification, re-authentication

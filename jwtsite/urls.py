@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from accounts.views import JwksView
+from accounts.views.browser import JwksView
 from jwtsite import views
 
 urlpatterns = [

@@ -14,11 +14,13 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework_simplejwt import tokens as simplejwt_tokens
 
-from accounts import keys, services, token_cache
+from accounts import services
 from accounts.client import ClientInfo
 from accounts.models import Session, User
 from accounts.revocation import runtime
 from accounts.tests.helpers import claims_of, sign
+from accounts.tokens import keys
+from accounts.tokens import verified_cache as token_cache
 from conftest import BrowserClient
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ Keyed by the exact token string, so a hit is a token whose every byte was
 verified before; bounded (least recently used entries go first); an entry
 lives only while the token itself would still pass: from ``max(iat, nbf) -
 leeway`` until ``exp + leeway``, as PyJWT and simplejwt judge it. Each cache
-belongs to one key-ring backend (accounts/keys.py), which is rebuilt, with an
+belongs to one key-ring backend (accounts/tokens/keys.py), which is rebuilt, with an
 empty cache, whenever the keys or the verification settings (algorithm, keys,
 JWKS URL, leeway, issuer, audience) change.
 

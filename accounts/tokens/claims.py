@@ -19,7 +19,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken, Token
 
-from accounts import keys
+from accounts.tokens import keys
 
 SESSION_CLAIM = "sid"
 SUBJECT_CLAIM = "sub"
@@ -142,7 +142,7 @@ def encode(token_class: type[Token], claims: Claims) -> str:
     if claims.auth_time is not None:
         token.payload[AUTH_TIME_CLAIM] = to_epoch(claims.auth_time)
         token.payload[AMR_CLAIM] = list(claims.amr)
-    # Verified by the key ring's backend (accounts/keys.py), which requires them when set.
+    # Verified by the key ring's backend (accounts/tokens/keys.py), which requires them when set.
     if settings.JWT_ISSUER:
         token.payload["iss"] = settings.JWT_ISSUER
     if settings.JWT_AUDIENCE:

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import audit, conf, keys, selectors, services
+from accounts import audit, conf, selectors, services
 from accounts.api import (
     SETS_COOKIES,
     AnonymousCookieAuthAPIView,
@@ -41,6 +41,7 @@ from accounts.serializers import (
     UserOutputSerializer,
 )
 from accounts.throttles import LOGIN_THROTTLES, PASSWORD_CHECK_THROTTLES, RegisterIPThrottle
+from accounts.tokens import keys
 from jwtsite.openapi import CSRF_HEADER, errors
 
 

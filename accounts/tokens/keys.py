@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.exceptions import TokenBackendError
 
-from accounts.token_cache import VerifiedTokenCache
+from accounts.tokens.verified_cache import VerifiedTokenCache
 
 SYMMETRIC_ALGORITHMS = frozenset({"HS256"})
 ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "ES256"})
