@@ -1,4 +1,4 @@
-// What /login/ and /register/ share: ?next= handling and submitting the form.
+// What /login/, /register/ and /password-reset/ share: ?next= handling and submitting the form.
 import { api, json, safeNextPath } from '../api.js';
 import { announce, busy, clearErrors, formData, showErrors } from '../ui.js';
 
@@ -13,10 +13,11 @@ export function keepNextOn(link) {
   if (next && link) link.href = `${link.pathname}?next=${encodeURIComponent(next).replace(/%2F/gi, '/')}`;
 }
 
-// Posts the form to `path`; on success goes to nextPath(), else shows the errors.
-// `intercept(response, body)` may take over an answer that is not a success
-// (login's 401 mfa_required) by returning true.
-export function submitTo(form, path, { ok, intercept = () => false }) {
+// Posts the form to `path`; on success (status `ok`) calls `done(body)`, which
+// by default goes to nextPath(); else shows the errors. `intercept(response,
+// body)` may take over an answer that is not a success (login's 401
+// mfa_required) by returning true.
+export function submitTo(form, path, { ok, done = () => window.location.assign(nextPath()), intercept = () => false }) {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     clearErrors(form);
@@ -29,11 +30,11 @@ export function submitTo(form, path, { ok, intercept = () => false }) {
         showErrors(form, { detail: 'Could not reach the server. Please try again.' });
         return;
       }
+      const body = await json(response);
       if (response.status === ok) {
-        window.location.assign(nextPath());
+        done(body);
         return;
       }
-      const body = await json(response);
       if (intercept(response, body)) return;
       if (response.status === 429) {
         const wait = response.headers.get('Retry-After');
