@@ -171,12 +171,33 @@ class TestTheCacheItself:
         assert validated["a"][0] in cache
         assert validated["c"][0] in cache
 
+    def test_expired_tokens_leave_as_new_ones_come_even_unread(self, monkeypatch):
+        """A token replaced by a refresh is never read again: it must not wait for the bound to push it out."""
+        cache = token_cache.VerifiedTokenCache(max_size=100, leeway=5)
+        for number, exp in enumerate((1000, 1000, 2000)):
+            token = simplejwt_tokens.AccessToken.__new__(simplejwt_tokens.AccessToken)
+            token.payload = {"iat": 0, "exp": exp}
+            now = 900.0 if number < 2 else 1005.0
+            monkeypatch.setattr(token_cache, "clock", lambda now=now: now)
+            cache.put(f"raw{number}", token)
+        assert len(cache) == 1
+        assert "raw2" in cache
+
+    def test_a_token_expiring_as_it_is_stored_leaves_the_cache_empty(self, monkeypatch):
+        cache = token_cache.VerifiedTokenCache(max_size=10, leeway=5)
+        token = simplejwt_tokens.AccessToken.__new__(simplejwt_tokens.AccessToken)
+        token.payload = {"iat": 0, "exp": 1000}
+        monkeypatch.setattr(token_cache, "clock", lambda: 1005.0)
+        cache.put("raw", token)
+        assert len(cache) == 0
+        assert cache.get("raw") is None
+
     def test_a_token_not_yet_valid_is_not_served_early(self, monkeypatch):
         cache = token_cache.VerifiedTokenCache(max_size=10, leeway=5)
         token = simplejwt_tokens.AccessToken.__new__(simplejwt_tokens.AccessToken)
         token.payload = {"iat": 1000, "nbf": 2000, "exp": 3000}
-        cache.put("raw", token)
         monkeypatch.setattr(token_cache, "clock", lambda: 1994.0)
+        cache.put("raw", token)
         assert cache.get("raw") is None
         cache.put("raw", token)
         monkeypatch.setattr(token_cache, "clock", lambda: 1995.0)

@@ -3,7 +3,9 @@
 Keyed by the exact token string, so a hit is a token whose every byte was
 verified before; bounded (least recently used entries go first); an entry
 lives only while the token itself would still pass: from ``max(iat, nbf) -
-leeway`` until ``exp + leeway``, as PyJWT and simplejwt judge it. Each cache
+leeway`` until ``exp + leeway``, as PyJWT and simplejwt judge it, and expired
+entries leave as new ones come, so memory follows the tokens live in one
+access-token lifetime, not the bound. Each cache
 belongs to one key-ring backend (accounts/tokens/keys.py), which is rebuilt, with an
 empty cache, whenever the keys or the verification settings (algorithm, keys,
 JWKS URL, leeway, issuer, audience) change.
@@ -57,10 +59,16 @@ class VerifiedTokenCache:
         starts = [payload[claim] for claim in ("iat", "nbf") if isinstance(payload.get(claim), int)]
         valid_from = max(starts, default=0) - self.leeway
         valid_until = payload["exp"] + self.leeway
+        now = clock()
         with self._lock:
             self._entries[raw] = (token, valid_from, valid_until)
             self._entries.move_to_end(raw)
-            while len(self._entries) > self.max_size:
+            # The least recently used go first: over the bound, or expired. A
+            # replaced token (after a refresh) is never read again, so without
+            # this it would stay until the bound pushed it out.
+            while self._entries and (
+                len(self._entries) > self.max_size or next(iter(self._entries.values()))[2] <= now
+            ):
                 self._entries.popitem(last=False)
 
     def clear(self) -> None:
