@@ -17,7 +17,7 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
 
-from accounts import conf, services
+from accounts import cookies, services
 from accounts.client import ClientInfo
 from accounts.models import User
 from accounts.tokens import IssuedTokens
@@ -102,19 +102,13 @@ def login_ticket_redeem(*, ticket: LoginTicket, code: str, client: ClientInfo) -
 
 
 def set_ticket_cookie(response: HttpResponse, secret: str) -> None:
-    response.set_cookie(
-        COOKIE_NAME,
-        secret,
-        max_age=int(TICKET_LIFETIME.total_seconds()),
-        path=COOKIE_PATH,
-        secure=conf.cookie_secure(),
-        httponly=True,
-        samesite=conf.COOKIE_SAMESITE,
+    cookies.set_private_cookie(
+        response, COOKIE_NAME, secret, max_age=int(TICKET_LIFETIME.total_seconds()), path=COOKIE_PATH
     )
 
 
 def clear_ticket_cookie(response: HttpResponse) -> None:
-    response.delete_cookie(COOKIE_NAME, path=COOKIE_PATH, samesite=conf.COOKIE_SAMESITE)
+    cookies.expire_cookie(response, COOKIE_NAME, path=COOKIE_PATH)
 
 
 def _digest(secret: str) -> str:

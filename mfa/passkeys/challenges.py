@@ -14,7 +14,7 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
 
-from accounts import conf
+from accounts import cookies
 from accounts.models import User
 from mfa.exceptions import ChallengeInvalid
 from mfa.models import WebAuthnChallenge
@@ -79,19 +79,13 @@ def challenge_consume(
 
 
 def set_challenge_cookie(response: HttpResponse, secret: str) -> None:
-    response.set_cookie(
-        COOKIE_NAME,
-        secret,
-        max_age=int(CHALLENGE_LIFETIME.total_seconds()),
-        path=COOKIE_PATH,
-        secure=conf.cookie_secure(),
-        httponly=True,
-        samesite=conf.COOKIE_SAMESITE,
+    cookies.set_private_cookie(
+        response, COOKIE_NAME, secret, max_age=int(CHALLENGE_LIFETIME.total_seconds()), path=COOKIE_PATH
     )
 
 
 def clear_challenge_cookie(response: HttpResponse) -> None:
-    response.delete_cookie(COOKIE_NAME, path=COOKIE_PATH, samesite=conf.COOKIE_SAMESITE)
+    cookies.expire_cookie(response, COOKIE_NAME, path=COOKIE_PATH)
 
 
 def _digest(secret: str) -> str:
