@@ -336,7 +336,7 @@ if REVOCATION_STALE_POLICY not in ("honour", "refuse"):
         f"REVOCATION_STALE_POLICY must be 'honour' or 'refuse', not {REVOCATION_STALE_POLICY!r}."
     )
 # Verified access tokens kept per process (accounts/tokens/verified_cache.py); 0 turns the cache off.
-JWT_VERIFIED_CACHE_SIZE = env.int("JWT_VERIFIED_CACHE_SIZE", default=4096)
+JWT_VERIFIED_CACHE_SIZE = env.int("JWT_VERIFIED_CACHE_SIZE", default=1024)
 
 # ACCOUNT LIFECYCLE: email, password reset, verification, re-authentication
 # ------------------------------------------------------------------------------
