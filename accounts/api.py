@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from accounts import audit, limits, services, sign_in
 from accounts.client import client_info
 from accounts.exceptions import InvalidRefreshToken, RefreshTokenReused, SessionError
-from accounts.permissions import CanIssueTokens, CsrfProtected
+from accounts.permissions import CanIssueTokens, CsrfProtected, HasUserRows
 from accounts.tokens import PASSWORD, SESSION_CLAIM, Claims, IssuedTokens
 
 WWW_AUTHENTICATE = 'Bearer realm="api"'
@@ -50,9 +50,16 @@ class AuthAPIView(APIView):
 
     Its answers are never cached: jwtsite/security.py marks every response
     under these paths ``no-store``, errors raised before the view included.
+    On a verifying-only server with a database of its own, an endpoint that
+    needs the user's rows (``needs_user_rows``, all but a few) answers 501.
     """
 
     throttled_event = audit.THROTTLED
+    needs_user_rows = True
+
+    def get_permissions(self):
+        permissions = super().get_permissions()
+        return [HasUserRows(), *permissions] if self.needs_user_rows else permissions
 
     def get_authenticate_header(self, request: Request) -> str:
         return WWW_AUTHENTICATE

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, permissions, status
 
 from accounts.csrf import enforce_csrf
+from accounts.revocation import runtime as revocations
 from accounts.tokens import auth_time_of, keys
 
 
@@ -35,6 +36,36 @@ class CanIssueTokens(permissions.BasePermission):
         if not keys.can_issue_tokens():
             raise VerifyingOnlyServer()
         return True
+
+
+class UserRowsElsewhere(VerifyingOnlyServer):
+    default_detail = _(
+        "This server only verifies tokens and keeps no accounts or sessions (it follows REVOCATION_FEED_URL); "
+        "do this at the auth server."
+    )
+
+
+class HasUserRows(permissions.BasePermission):
+    """The user's rows (sessions, passkeys, email, authored objects) are in this server's database.
+
+    A verifying-only server on a database of its own (it follows the auth
+    server's revocation feed) has none: what would read or write them answers
+    501 ``verifying_only_server`` instead of failing, or of changing rows
+    nobody reads. ``reads_allowed``: only unsafe methods need the rows.
+    """
+
+    reads_allowed = False
+
+    def has_permission(self, request, view) -> bool:
+        if self.reads_allowed and request.method in permissions.SAFE_METHODS:
+            return True
+        if revocations.feed_mode():
+            raise UserRowsElsewhere()
+        return True
+
+
+class WritesNeedUserRows(HasUserRows):
+    reads_allowed = True
 
 
 class ReauthenticationRequired(exceptions.PermissionDenied):

@@ -6,6 +6,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.permissions import WritesNeedUserRows
 from jwtsite.openapi import errors
 from posts import selectors, services
 from posts.permissions import IsAuthorOrReadOnly
@@ -33,7 +34,7 @@ AUTHOR_FILTER = OpenApiParameter("author", str, description="`me` for your own p
 class PostViewSet(viewsets.ModelViewSet):
     """List, create, read, update and delete posts (``P`` in API.md)."""
 
-    permission_classes = [IsAuthenticated, IsAuthorOrReadOnly]
+    permission_classes = [IsAuthenticated, WritesNeedUserRows, IsAuthorOrReadOnly]
     serializer_class = PostOutputSerializer
 
     def get_queryset(self):

@@ -296,3 +296,30 @@ class TestVerifyingOnlyServerOnItsOwnDatabase:
             "code": "revocations_unavailable",
         }
         assert response["Retry-After"] == "1"
+
+    @pytest.mark.parametrize(
+        ("method", "url_name"),
+        [
+            ("get", "accounts:sessions"),
+            ("post", "accounts:logout"),
+            ("post", "accounts:logout-all"),
+            ("post", "accounts:password"),
+            ("post", "accounts:reauthenticate"),
+            ("delete", "accounts:account"),
+            ("post", "accounts:token-blacklist"),
+        ],
+    )
+    def test_what_needs_the_users_rows_answers_501_and_changes_nothing(self, feed_server, user, method, url_name):
+        """Its database has no sessions or accounts: no 500, and no answer that pretends something happened."""
+        tokens = services.session_create(user=user, client=CLIENT)
+        body = {"password": DEFAULT_PASSWORD, "refresh": tokens.refresh}
+        response = getattr(BrowserClient(), method)(reverse(url_name), body, format="json", **bearer(tokens.access))
+        assert response.status_code == HTTPStatus.NOT_IMPLEMENTED
+        assert response.json()["code"] == "verifying_only_server"
+        assert Session.objects.get().revoked_at is None
+        assert not Revocation.objects.exists()
+
+    def test_its_own_pages_still_get_a_csrf_cookie(self, feed_server):
+        response = BrowserClient().get(reverse("accounts:csrf"))
+        assert response.status_code == HTTPStatus.NO_CONTENT
+        assert "csrftoken" in response.cookies

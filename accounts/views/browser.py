@@ -49,6 +49,8 @@ from jwtsite.openapi import CSRF_HEADER, errors
 class CsrfView(AnonymousCookieAuthAPIView):
     """Sets the ``csrftoken`` cookie; 204."""
 
+    needs_user_rows = False
+
     @extend_schema(tags=["auth"], auth=[], responses={204: OpenApiResponse(description="Sets the `csrftoken` cookie.")})
     def get(self, request: Request) -> Response:
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -284,6 +286,7 @@ class JwksView(APIView):
 class MeView(AuthAPIView):
     """The authenticated user, ``U``."""
 
+    needs_user_rows = False  # a verifying-only server answers it from the token's claims
     permission_classes = [IsAuthenticated]
 
     @extend_schema(tags=["auth"], responses={200: UserOutputSerializer, **errors(401)})

@@ -8,6 +8,8 @@ import pytest
 from django.core import signing
 from django.urls import reverse
 
+from accounts import services
+from accounts.client import ClientInfo
 from accounts.models import User
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from conftest import BrowserClient
@@ -260,3 +262,15 @@ class TestChange:
 
     def test_a_malformed_address_is_400(self, auth_client, committed):
         assert change(auth_client, "nope", committed).status_code == HTTPStatus.BAD_REQUEST
+
+
+def test_on_a_verifying_only_server_with_its_own_database_an_email_change_is_501(settings, user, mailoutbox):
+    """It has no accounts: no 202 that promises a mail, and no mail."""
+    settings.REVOCATION_FEED_URL = "http://127.0.0.1:9/api/auth/revocations/"
+    access = services.session_create(user=user, client=ClientInfo(ip_address="192.0.2.1", user_agent="test")).access
+    response = BrowserClient().post(
+        CHANGE_URL, {"email": "new@example.com"}, format="json", HTTP_AUTHORIZATION=f"Bearer {access}"
+    )
+    assert response.status_code == HTTPStatus.NOT_IMPLEMENTED
+    assert response.json()["code"] == "verifying_only_server"
+    assert mailoutbox == []

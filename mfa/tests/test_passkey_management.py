@@ -5,6 +5,8 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
+from accounts import services
+from accounts.client import ClientInfo
 from accounts.models import User
 from accounts.tests.factories import DEFAULT_PASSWORD
 from conftest import BrowserClient
@@ -106,3 +108,12 @@ class TestRemove:
         assert auth_client.delete(detail_url(passkey["id"])).status_code == HTTPStatus.NO_CONTENT
         assert Passkey.objects.get().name == "Spare"
         assert User.objects.get().passkey_count == 1
+
+
+def test_on_a_verifying_only_server_with_its_own_database_passkeys_are_501(settings, user):
+    """It follows the auth server's feed and has none of the user's rows: a clear 501, not a 500."""
+    settings.REVOCATION_FEED_URL = "http://127.0.0.1:9/api/auth/revocations/"
+    access = services.session_create(user=user, client=ClientInfo(ip_address="192.0.2.1", user_agent="test")).access
+    response = BrowserClient().get(PASSKEYS_URL, HTTP_AUTHORIZATION=f"Bearer {access}")
+    assert response.status_code == HTTPStatus.NOT_IMPLEMENTED
+    assert response.json()["code"] == "verifying_only_server"

@@ -5,7 +5,10 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
+from accounts.client import ClientInfo
+from accounts.services import session_create
 from accounts.tests.factories import UserFactory
+from conftest import BrowserClient
 from posts.models import Post
 
 pytestmark = pytest.mark.django_db
@@ -179,3 +182,22 @@ class TestReadUpdateDelete:
         }
         post.refresh_from_db()
         assert post.title == "A title"
+
+
+class TestOnAVerifyingOnlyServerWithItsOwnDatabase:
+    """It follows the auth server's revocation feed and has no user rows: posts can be read, not written."""
+
+    def test_reads_answer_writes_are_501(self, settings, user):
+        settings.REVOCATION_FEED_URL = "http://127.0.0.1:9/api/auth/revocations/"
+        access = access_token_of(user)
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {access}"}
+        client = BrowserClient()
+        assert client.get(LIST_URL, **headers).status_code == HTTPStatus.OK
+        response = client.post(LIST_URL, {"title": "t", "body": "b"}, format="json", **headers)
+        assert response.status_code == HTTPStatus.NOT_IMPLEMENTED
+        assert response.json()["code"] == "verifying_only_server"
+        assert not Post.objects.exists()
+
+
+def access_token_of(user) -> str:
+    return session_create(user=user, client=ClientInfo(ip_address="192.0.2.1", user_agent="test")).access
