@@ -16,7 +16,7 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -150,19 +150,26 @@ def test_killed_workers_lose_no_session_and_leave_the_database_consistent(privat
     assert report.counts["live refresh tokens"] == len(working)
 
 
+def health_poller(health: list[tuple[float, int, dict]]) -> Callable[[Client], bool]:
+    """A ``run_for`` step that reads ``/healthz`` every 0.1 s into ``health`` as (sent at, status, body)."""
+
+    def poll_health(client: Client) -> bool:
+        sent_at = time.monotonic()
+        response = client.get(HEALTHZ)
+        health.append((sent_at, response.status, response.json()))
+        time.sleep(0.1)
+        return True
+
+    return poll_health
+
+
 def test_a_database_restart_answers_503_then_recovers_without_restarting_gunicorn(private_postgres, private_redis):
     with deployment(private_postgres, private_redis, "database_restart") as site:
         outcomes = Outcomes()
         clients = [BrowserLike(n, site.server.url, outcomes) for n in range(16)]
         register_all(clients)
         health: list[tuple[float, int, dict]] = []  # (sent at, status, body)
-
-        def poll_health(client: Client) -> bool:
-            sent_at = time.monotonic()
-            response = client.get(HEALTHZ)
-            health.append((sent_at, response.status, response.json()))
-            time.sleep(0.1)
-            return True
+        poll_health = health_poller(health)
 
         load = in_background(run_for, 14, clients, refresh_then_read)
         poller = in_background(run_for, 14, [Client(site.server.url)], poll_health)
@@ -211,13 +218,7 @@ def test_a_cache_restart_under_load_answers_no_5xx(private_postgres, private_red
         signers_in = [BrowserLike(100 + n, site.server.url, outcomes) for n in range(4)]
         register_all(readers + signers_in)
         health: list[tuple[float, int, dict]] = []  # (sent at, status, body)
-
-        def poll_health(client: Client) -> bool:
-            sent_at = time.monotonic()
-            response = client.get(HEALTHZ)
-            health.append((sent_at, response.status, response.json()))
-            time.sleep(0.1)
-            return True
+        poll_health = health_poller(health)
 
         threads = [
             in_background(run_for, 13, readers, refresh_then_read),
