@@ -374,7 +374,7 @@ class TestBodylessEndpoints:
 
 
 class TestUsernameNormalisation:
-    """Django's NFKC normalisation: compatibility look-alikes are the same name."""
+    """NFKC: compatibility look-alikes are the same name (and refused at registration, saying which to type)."""
 
     @pytest.mark.parametrize(
         ("taken", "lookalike"),
@@ -399,13 +399,17 @@ class TestUsernameNormalisation:
         assert response.json() == {"username": ["A user with that username already exists."]}
         assert snapshot() == before
 
-    def test_a_name_is_stored_normalised(self, browser):
+    def test_a_name_nfkc_would_change_is_refused_with_the_form_to_type(self, browser):
+        """Never changed without saying so (issue 19): the answer names the form to type."""
+        before = snapshot()
         response = browser.post(
             reverse("accounts:register"), {"username": "\ufb01sh", "password": NEW_PASSWORD}, format="json"
         )
-        assert response.status_code == HTTPStatus.CREATED
-        assert response.json()["user"]["username"] == "fish"
-        assert User.objects.get().username == "fish"
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+        assert response.json() == {
+            "username": ['Type "fish" instead: usernames are kept in Unicode\'s compatibility form (NFKC).']
+        }
+        assert snapshot() == before
 
     def test_login_with_the_lookalike_reaches_the_same_account(self, browser):
         user = UserFactory(username="fish")
