@@ -40,6 +40,15 @@ def password_reset_request(*, email: str) -> None:
     mail.send_later("password reset", lambda: _password_reset_mail(email))
 
 
+def password_reset_check(*, token: str) -> None:
+    """Whether a reset link still works, changing nothing: raises ``ValidationError`` (``token``) when it does not.
+
+    The page checks its link as it opens, so a dead one says so before anyone types a password.
+    """
+    if links.user_of_reset_token(token) is None:
+        raise ValidationError({"token": [LINK_INVALID]})
+
+
 def password_reset_confirm(*, token: str, new_password: str, client: ClientInfo) -> User:
     """Sets the password of the token's user and signs them out everywhere; the link dies with it.
 

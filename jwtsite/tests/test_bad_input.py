@@ -63,6 +63,7 @@ def endpoints(user) -> dict[str, Endpoint]:
             {"token": "set-per-test", "new_password": NEW_PASSWORD},
             ("token", "new_password"),
         ),
+        "password-reset-check": Endpoint("emails:password-reset-check", "POST", {"token": "set-per-test"}, ("token",)),
         "email-verify": Endpoint("emails:email-verify", "POST", {"token": "set-per-test"}, ("token",)),
         "email-change": Endpoint("emails:email-change", "POST", {"email": "changed@example.org"}, ("email",)),
         "posts-create": Endpoint("posts:post-list", "POST", {"title": "t", "body": "b"}, ("title", "body")),
@@ -81,6 +82,7 @@ BODY_ENDPOINTS = [
     "reauthenticate",
     "password-reset",
     "password-reset-confirm",
+    "password-reset-check",
     "email-verify",
     "email-change",
     "posts-create",
@@ -115,6 +117,7 @@ def world(auth_client, user, post, refresh_token):
         table[name].valid = {"refresh": refresh_token}
     stored = User.objects.get(pk=user.pk)  # as signed in: link tokens depend on it
     table["password-reset-confirm"].valid["token"] = links.password_reset_token(stored)
+    table["password-reset-check"].valid["token"] = links.password_reset_token(stored)
     table["email-verify"].valid["token"] = links.verification_token(stored, stored.email)
     return auth_client, user, post, table
 
