@@ -32,7 +32,8 @@ def test_no_document_links_outside_the_repository():
 def test_the_readme_is_a_front_door():
     readme = (BASE_DIR / "README.md").read_text()
     assert len(readme.splitlines()) <= 120
-    assert "make run" in readme and "make test" in readme
+    assert "make run" in readme
+    assert "make test" in readme
     assert "PORT" in readme
     for topic in ("api", "configuration", "operations", "security", "two-factor", "benchmarks"):
         assert f"(docs/{topic}.md)" in readme
