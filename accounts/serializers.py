@@ -48,7 +48,8 @@ class UserOutputSerializer(serializers.Serializer):
         return {
             "id": user.pk,
             "username": user.username,
-            "email": user.email or user.unconfirmed_email,
+            # A verifying-only server's ClaimsUser has no held address.
+            "email": user.email or getattr(user, "unconfirmed_email", ""),
             "email_verified": user.email_verified,
             "mfa": {"totp": user.totp_enabled, "passkeys": user.passkey_count},
         }
