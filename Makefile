@@ -19,12 +19,20 @@ $(STAMP): requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $(STAMP)
 
-# Debug is on for local development unless the caller says otherwise.
+# Debug is on for local development unless the caller says otherwise. Passkeys
+# and mail links use SITE_URL (WebAuthn's RP ID is its host, and browsers refuse
+# passkeys on a bare IP), so in development it follows HOST and PORT, with
+# localhost for a loopback or any-address HOST, and runserver announces that name.
+RUN_SITE_HOST = $(if $(filter 127.0.0.1 localhost ::1 [::1] 0.0.0.0 ::,$(HOST)),localhost,$(HOST))
+RUN_LISTEN = $(if $(filter 127.0.0.1,$(HOST)),localhost,$(HOST))
 run: export DJANGO_DEBUG ?= 1
+run: export SITE_URL ?= http://$(RUN_SITE_HOST):$(PORT)
+run: export DJANGO_ALLOWED_HOSTS ?= localhost,127.0.0.1,[::1],$(RUN_SITE_HOST)
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "jwtsite: open $(SITE_URL)/ (passkeys and mail links use this address$(if $(EMAIL_URL),,; mail is printed here))"
+	$(PY) manage.py runserver $(RUN_LISTEN):$(PORT)
 
 # Production: debug off, static files collected (whitenoise serves them), gunicorn
 # configured by gunicorn.conf.py (workers, timeouts, logs; see its docstring).

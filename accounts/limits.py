@@ -27,11 +27,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
-from accounts import audit
+from accounts import audit, identity
 from accounts.client import ClientInfo, client_info
 from accounts.models import Session, User
 
@@ -114,9 +114,11 @@ def sign_in_wait(*, username: str, client: ClientInfo) -> float | None:
 
 def _signed_in_from(username: str, ip_address: str | None) -> bool:
     """Whether the account has a session row (live or not) started from ``ip_address``."""
-    return ip_address is not None and (
-        Session.objects.filter(user__username=User.normalize_username(username), ip_address=ip_address).exists()
-    )
+    if ip_address is None:
+        return False
+    name = User.normalize_username(username)
+    user = Q(user__username_key=identity.username_key(name)) | Q(user__username_key__isnull=True, user__username=name)
+    return Session.objects.filter(user, ip_address=ip_address).exists()
 
 
 class LoginFailureCeilingThrottle(BaseThrottle):

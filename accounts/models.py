@@ -4,11 +4,33 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+
+from accounts import identity
+
+
+class UserManager(DjangoUserManager):
+    def get_by_natural_key(self, username: str) -> "User":
+        """The user ``username`` names, however it is capitalised or spelled (NFKC): what sign-in looks up.
+
+        One query whatever the outcome. A row without a key (a name that
+        clashed when keys were introduced, or a bulk insert) is found by its
+        exact name.
+        """
+        key = identity.username_key(username)
+        matches = list(self.filter(Q(username_key=key) | Q(username_key__isnull=True, username=username))[:2])
+        if not matches:
+            raise self.model.DoesNotExist(f"No user named {username!r}.")
+        # The name typed exactly wins over the one it folds to.
+        return min(matches, key=lambda user: user.username_key is not None)
+
+    def normalize_email(self, email: str | None) -> str:
+        return identity.email_canonical(email or "")
 
 
 class User(AbstractUser):
@@ -29,6 +51,17 @@ class User(AbstractUser):
     # stays one query: whether two-factor (TOTP) is on, how many passkeys there are.
     totp_enabled = models.BooleanField(default=False, editable=False)
     passkey_count = models.PositiveIntegerField(default=0, editable=False)
+    # The username under NFKC and case folding (accounts/identity.py): sign-in
+    # looks names up by it, and it is unique, so "ALICE" and "alice" are one name.
+    # NULL, not "": many rows may lack a key (see UserManager) and stay unique.
+    username_key = models.CharField(max_length=600, unique=True, null=True, editable=False)  # noqa: DJ001
+    # An address given at registration that another account already holds. The
+    # answer and U show it as this user's unverified address, so that
+    # registering tells nobody whether an address is taken; it is never
+    # mailed, verified or unique, and ``email`` stays empty (one mailbox, one account).
+    unconfirmed_email = models.EmailField(max_length=254, blank=True, default="", editable=False)
+
+    objects = UserManager()
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
@@ -40,8 +73,26 @@ class User(AbstractUser):
 
     @classmethod
     def normalize_email(cls, email: str) -> str:
-        """``email`` as stored: trimmed, its domain lower-cased (the local part is the mail server's business)."""
-        return cls.objects.normalize_email((email or "").strip())
+        """``email`` as stored: trimmed, its domain through IDNA (lower-cased, full-width folded);
+        raises ``ValidationError`` for an address with a format character (accounts/identity.py)."""
+        return identity.email_canonical(email)
+
+    @property
+    def shown_email(self) -> str:
+        """The address ``U.email`` shows: the account's own, or the one held back at registration."""
+        return self.email or self.unconfirmed_email
+
+    def save(self, *args, **kwargs) -> None:
+        # The key follows the name (an invariant, like a token's key); a row
+        # left without one (a name that clashed in migration 0007) keeps none.
+        update_fields = kwargs.get("update_fields")
+        if (update_fields is None or "username" in update_fields) and (
+            self._state.adding or self.username_key is not None
+        ):
+            self.username_key = identity.username_key(self.username)
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "username_key"}
+        super().save(*args, **kwargs)
 
 
 class SessionQuerySet(models.QuerySet):

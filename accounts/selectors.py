@@ -1,9 +1,10 @@
-"""Reads of users' login sessions."""
+"""Reads of users and their login sessions."""
 
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
+from accounts import identity
 from accounts.client import ClientInfo
 from accounts.models import Session, User
 
@@ -23,3 +24,28 @@ def device_seen(*, user: User, client: ClientInfo, since: datetime) -> bool:
     return Session.objects.filter(
         user=user, created_at__gte=since, user_agent=client.user_agent, ip_address=client.ip_address
     ).exists()
+
+
+def username_taken(*, username: str) -> bool:
+    """Whether an account has this visible name, however it is capitalised or spelled (NFKC)."""
+    key = identity.username_key(username)
+    return User.objects.filter(Q(username_key=key) | Q(username_key__isnull=True, username__iexact=username)).exists()
+
+
+def email_holder(*, address: str, exclude_user_id: int | None = None, active_only: bool = False) -> User | None:
+    """The account whose address is the mailbox of canonical ``address`` (NFKC and case folding), or ``None``.
+
+    One query: the accounts whose address has the same local part (ASCII, so
+    the database can compare it), then the fold in Python, which SQLite's
+    ``LIKE`` and ``lower()`` cannot do beyond ASCII.
+    """
+    local, at, _ = address.rpartition("@")
+    if not at:
+        return None
+    key = identity.email_key(address)
+    candidates = User.objects.filter(email__istartswith=f"{local}@")
+    if exclude_user_id is not None:
+        candidates = candidates.exclude(pk=exclude_user_id)
+    if active_only:
+        candidates = candidates.filter(is_active=True)
+    return next((user for user in candidates.order_by("pk") if identity.email_key(user.email) == key), None)

@@ -7,8 +7,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers
 
+from accounts import identity, selectors
 from accounts.devices import describe_user_agent
-from accounts.exceptions import EMAIL_TAKEN, USERNAME_TAKEN
+from accounts.exceptions import USERNAME_TAKEN
 from accounts.models import Session, User
 
 INVALID_CREDENTIALS = _("No active account found with the given credentials.")
@@ -33,7 +34,11 @@ class UserOutputSerializer(serializers.Serializer):
 
     id = serializers.IntegerField(read_only=True)
     username = serializers.CharField(read_only=True)
-    email = serializers.CharField(read_only=True, help_text="An email address, or empty.")
+    email = serializers.CharField(
+        read_only=True,
+        help_text="An email address, or empty. Right after registering with an address another account "
+        "holds, that address, never verified: the answer does not tell whether it was taken.",
+    )
     email_verified = serializers.BooleanField(read_only=True, help_text="Whether a link sent to `email` was followed.")
     mfa = SignInMethodsOutputSerializer(read_only=True, help_text="The user's stronger sign-in methods.")
 
@@ -43,7 +48,8 @@ class UserOutputSerializer(serializers.Serializer):
         return {
             "id": user.pk,
             "username": user.username,
-            "email": user.email,
+            # A verifying-only server's ClaimsUser has no held address.
+            "email": user.email or getattr(user, "unconfirmed_email", ""),
             "email_verified": user.email_verified,
             "mfa": {"totp": user.totp_enabled, "passkeys": user.passkey_count},
         }
@@ -56,25 +62,46 @@ def validate_new_password(password: str, user: User) -> None:
         raise serializers.ValidationError(list(exc.messages)) from exc
 
 
+class EmailAddressField(serializers.EmailField):
+    """An email address in its canonical form (accounts/identity.py): a format character is a 400 naming it."""
+
+    def to_internal_value(self, data) -> str:
+        try:
+            return identity.email_canonical(super().to_internal_value(data))
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(list(exc.messages)) from exc
+
+
 class RegisterInputSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
+    username = serializers.CharField(
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        help_text="Unique however it is capitalised; kept as typed. Refused (400) when taken, when NFKC would "
+        "change it (the answer names the form to type) or when it mixes look-alike letters of two scripts.",
+    )
     password = serializers.CharField(max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False)
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    email = EmailAddressField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Optional (required with `EMAIL_VERIFICATION=mandatory`). Whether another account holds it or "
+        "not, the answer is the same 201: a free address becomes the account's, unverified, and gets a "
+        "verification link; a taken one is shown back but never becomes this account's, and its owner "
+        "gets a mail saying someone tried to sign up with it.",
+    )
 
     def validate_username(self, value: str) -> str:
-        username = User.normalize_username(value)
-        if User.objects.filter(username__iexact=username).exists():
+        if selectors.username_taken(username=User.normalize_username(value)):
             raise serializers.ValidationError(USERNAME_TAKEN)
-        return username
+        if problem := identity.username_problem(value):
+            raise serializers.ValidationError(list(problem.messages))
+        return value
 
     def validate_email(self, value: str) -> str:
-        email = User.normalize_email(value)
-        if not email and settings.EMAIL_VERIFICATION == "mandatory":
+        if not value and settings.EMAIL_VERIFICATION == "mandatory":
             # Sign-in needs a verified address: without one the account could never sign in.
             raise serializers.ValidationError(EMAIL_REQUIRED)
-        if email and User.objects.filter(email__iexact=email).exists():
-            raise serializers.ValidationError(EMAIL_TAKEN)
-        return email
+        return value
 
     def validate(self, attrs: dict) -> dict:
         candidate = User(username=attrs["username"], email=attrs.get("email", ""))

@@ -36,6 +36,7 @@ REQUEST_USER_FIELDS = _in_model_order(
         "id",
         "username",
         "email",
+        "unconfirmed_email",
         "email_verified",
         "totp_enabled",
         "passkey_count",

@@ -147,14 +147,15 @@ def new_page(chromium, site, opened_pages, allow_console_errors) -> Iterator[Cal
     """``new_page(name)``: a page in a fresh browser context (its own cookies: a separate device).
 
     ``new_page(name, tab_of=page)`` opens another tab of ``page``'s browser
-    instead: the same cookies, Web Locks and BroadcastChannel. Every context is
+    instead: the same cookies, Web Locks and BroadcastChannel; other keywords
+    go to the new context (``is_mobile=True, has_touch=True``: a phone). Every context is
     closed after the test, which then fails on any console error a page logged.
     """
     contexts = []
 
-    def open_page(name: str = "page", tab_of=None):
+    def open_page(name: str = "page", tab_of=None, **context_options):
         if tab_of is None:
-            context = chromium.new_context(base_url=site)
+            context = chromium.new_context(base_url=site, **context_options)
             context.set_default_timeout(DEFAULT_TIMEOUT_MS)
             contexts.append(context)
         else:

@@ -394,7 +394,7 @@ def test_login_next_never_leaves_the_site(page, site):
 
 
 def test_pages_fit_a_phone_and_screenshots_for_the_readme(new_page, site, tmp_path):
-    """Takes the README's screenshots (``JWTSITE_SCREENSHOTS=docs/screenshots`` writes them there).
+    """Takes the README's and docs' screenshots (``JWTSITE_SCREENSHOTS=docs/screenshots`` writes them there).
 
     On a phone-sized screen no page scrolls sideways.
     """

@@ -17,6 +17,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
+from accounts.identity import email_key
 from accounts.models import User
 from accounts.tokens import MAX_DB_INTEGER
 
@@ -90,6 +91,25 @@ def verification_of(token: str, users=None) -> Verification | None:
     if user is None or not constant_time_compare(str(payload.get("s")), _state(user)):
         return None
     return Verification(user=user, address=payload["a"])
+
+
+def already_verified_by(token: str) -> User | None:
+    """The user whose verified address a genuine verification token names (used or expired), else ``None``.
+
+    A link followed twice (a double click, a mail scanner) then says so
+    instead of calling itself invalid; it changes nothing.
+    """
+    try:
+        payload = signing.loads(token, salt=VERIFICATION_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(payload, dict) or type(payload.get("u")) is not int or not 0 < payload["u"] < MAX_DB_INTEGER:
+        return None
+    user = User.objects.filter(pk=payload["u"], is_active=True, email_verified=True).first()
+    address = payload.get("a")
+    if user is None or not isinstance(address, str) or email_key(address) != email_key(user.email):
+        return None
+    return user
 
 
 def _state(user: User) -> str:

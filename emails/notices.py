@@ -39,9 +39,7 @@ KINDS = {
     "passkey_added": NoticeKind("A passkey was added", "A passkey named “{name}” was added to your account."),
     "passkey_removed": NoticeKind("A passkey was removed", "The passkey named “{name}” was removed from your account."),
     "two_factor_disabled": NoticeKind("Two-factor sign-in was turned off", "Two-factor sign-in was turned off."),
-    "recovery_code_used": NoticeKind(
-        "A recovery code was used", "A recovery code was used to sign in; {remaining} are left."
-    ),
+    "recovery_code_used": NoticeKind("A recovery code was used", "A recovery code was used to sign in; {left}."),
 }
 
 
@@ -54,6 +52,8 @@ def send_notice(*, user: User, kind: str, client: ClientInfo | None, to: str | N
     if not address:
         return
     notice = KINDS[kind]
+    if "remaining" in details:
+        details["left"] = _left(details["remaining"])
     context = {
         "username": user.username,
         "headline": notice.headline.format(**details),
@@ -67,3 +67,8 @@ def send_notice(*, user: User, kind: str, client: ClientInfo | None, to: str | N
         f"{kind} notice",
         lambda: mail.message(to=address, subject=notice.subject, template="security_notice", context=context),
     )
+
+
+def _left(count: int) -> str:
+    """How many recovery codes are left, with the plural right ("1 is left", not "1 are left")."""
+    return "none is left" if count == 0 else "1 is left" if count == 1 else f"{count} are left"

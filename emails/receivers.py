@@ -16,7 +16,7 @@ def on_password_changed(*, user: User, client: ClientInfo | None, reset: bool, *
 
 
 def on_registered(*, user: User, **kwargs) -> None:
-    services.email_verification_send(user=user)
+    services.registration_mail(user=user)
 
 
 def connect() -> None:

@@ -2,13 +2,13 @@
 
 from rest_framework import serializers
 
-from accounts.serializers import PASSWORD_MAX_LENGTH
+from accounts.serializers import PASSWORD_MAX_LENGTH, EmailAddressField
 
 LINK_TOKEN_MAX_LENGTH = 1024
 
 
 class EmailInputSerializer(serializers.Serializer):
-    email = serializers.EmailField(max_length=254)
+    email = EmailAddressField(max_length=254)
 
 
 class LinkTokenInputSerializer(serializers.Serializer):
@@ -21,3 +21,8 @@ class PasswordResetConfirmInputSerializer(LinkTokenInputSerializer):
 
 class AcceptedOutputSerializer(serializers.Serializer):
     detail = serializers.CharField()
+
+
+class DetailCodeOutputSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()

@@ -4,6 +4,8 @@ Session rules stay in accounts: a reset calls ``accounts.services.user_password_
 which revokes every session and issued token in the same transaction.
 """
 
+import hashlib
+
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.cache import cache
@@ -11,17 +13,22 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from accounts import identity, selectors
 from accounts import services as accounts_services
 from accounts.client import ClientInfo
 from accounts.exceptions import EMAIL_TAKEN
 from accounts.models import User
 from emails import links, mail, notices
+from jwtsite.wording import duration
 
 LINK_INVALID = _("This link is not valid, or it has been used already. Ask for a new one.")
 LINK_EXPIRED = _("This link has expired. Ask for a new one.")
 SAME_ADDRESS = _("That is already your email address.")
+ALREADY_VERIFIED = _("This address is already verified: there is nothing left to do.")
 # A refused sign-in (unverified address) sends a new link at most this often per user.
 REFUSAL_RESEND_SECONDS = 600
+# An address someone tries to register with gets at most one word about it this often.
+SIGN_UP_ATTEMPT_MAIL_SECONDS = 3600
 
 
 def password_reset_request(*, email: str) -> None:
@@ -31,6 +38,15 @@ def password_reset_request(*, email: str) -> None:
     account, making the link and sending happen after it, off its thread.
     """
     mail.send_later("password reset", lambda: _password_reset_mail(email))
+
+
+def password_reset_check(*, token: str) -> None:
+    """Whether a reset link still works, changing nothing: raises ``ValidationError`` (``token``) when it does not.
+
+    The page checks its link as it opens, so a dead one says so before anyone types a password.
+    """
+    if links.user_of_reset_token(token) is None:
+        raise ValidationError({"token": [LINK_INVALID]})
 
 
 def password_reset_confirm(*, token: str, new_password: str, client: ClientInfo) -> User:
@@ -55,15 +71,28 @@ def password_reset_confirm(*, token: str, new_password: str, client: ClientInfo)
     return user
 
 
+def registration_mail(*, user: User) -> None:
+    """After a registration with an address: its verification link, or, when another account holds that
+    mailbox, a word to its owner that someone tried to sign up with it (at most hourly per address).
+
+    Built after the answer, like the reset mail, so the answer's time does not tell the two apart.
+    """
+    if user.email:
+        email_verification_send(user=user)
+    elif user.unconfirmed_email:
+        mail.send_later("sign-up attempt", lambda: _sign_up_attempt_mail(user.unconfirmed_email))
+
+
 def email_verification_send(*, user: User) -> bool:
-    """Mails a link that verifies the user's address; ``False`` when there is none to verify."""
-    if not user.email or user.email_verified:
+    """Mails a link that verifies the user's address; ``False`` when there is none to verify.
+
+    An address held back at registration (``unconfirmed_email``) answers the
+    same and gets its link only once no other account holds it: the mail is
+    decided after the answer.
+    """
+    if not user.shown_email or user.email_verified:
         return False
-    token, address = links.verification_token(user, user.email), user.email
-    mail.send_later(
-        "email verification",
-        lambda: _verification_mail(user=user, address=address, token=token, template="email_verification"),
-    )
+    mail.send_later("email verification", lambda: _own_verification_mail(user.pk))
     return True
 
 
@@ -77,9 +106,9 @@ def email_verification_send_on_refusal(*, user: User) -> bool:
 def email_change_request(*, user: User, new_email: str, client: ClientInfo) -> None:
     """Mails a verification link to ``new_email``, which replaces the address once followed; tells the old one."""
     address = User.normalize_email(new_email)
-    if address.lower() == user.email.lower():
+    if identity.email_key(address) == identity.email_key(user.shown_email):
         raise ValidationError({"email": [SAME_ADDRESS]})
-    if User.objects.filter(email__iexact=address).exclude(pk=user.pk).exists():
+    if selectors.email_holder(address=address, exclude_user_id=user.pk) is not None:
         raise ValidationError({"email": [EMAIL_TAKEN]})
     token = links.verification_token(user, address)
     mail.send_later(
@@ -89,34 +118,41 @@ def email_change_request(*, user: User, new_email: str, client: ClientInfo) -> N
     notices.send_notice(user=user, kind="email_change_requested", client=client, new_address=address)
 
 
-def email_verify(*, token: str) -> tuple[User, bool]:
+def email_verify(*, token: str) -> tuple[User, str]:
     """Follows a verification link: the address it names becomes the user's, verified.
 
-    Returns the user and whether the address changed. Raises
-    ``ValidationError`` (``token``) for a link that is not valid, used,
-    expired, or whose address another account took meanwhile.
+    Returns the user and what happened: ``"verified"``, ``"changed"`` (the
+    address replaced another) or ``"already"`` (the link was followed before
+    and the address is still the user's, verified: a second click, a mail
+    scanner; nothing changes). Raises ``ValidationError`` (``token``) for a
+    link that is not valid, expired, or whose address another account took
+    meanwhile.
     """
     with transaction.atomic():
         try:
             verification = links.verification_of(token, users=User.objects.select_for_update())
         except links.LinkExpired as exc:
+            if user := links.already_verified_by(token):
+                return user, "already"
             raise ValidationError({"token": [LINK_EXPIRED]}) from exc
         if verification is None:
+            if user := links.already_verified_by(token):
+                return user, "already"
             raise ValidationError({"token": [LINK_INVALID]})
         user, address = verification.user, verification.address
-        if User.objects.filter(email__iexact=address).exclude(pk=user.pk).exists():
+        if selectors.email_holder(address=address, exclude_user_id=user.pk) is not None:
             raise ValidationError({"token": [EMAIL_TAKEN]})
-        changed = address != user.email
-        user.email, user.email_verified = address, True
-        user.save(update_fields=["email", "email_verified"])
-    return user, changed
+        changed = identity.email_key(address) != identity.email_key(user.shown_email)
+        user.email, user.email_verified, user.unconfirmed_email = address, True, ""
+        user.save(update_fields=["email", "email_verified", "unconfirmed_email"])
+    return user, "changed" if changed else "verified"
 
 
 # Mails -------------------------------------------------------------------------
 
 
 def _password_reset_mail(email: str):
-    user = User.objects.filter(email__iexact=User.normalize_email(email), is_active=True).first()
+    user = selectors.email_holder(address=User.normalize_email(email), active_only=True)
     if user is None:
         return None
     return mail.message(
@@ -126,7 +162,36 @@ def _password_reset_mail(email: str):
         context={
             "username": user.username,
             "link": mail.site_link(f"/password-reset/confirm/?token={links.password_reset_token(user)}"),
-            "valid_minutes": _link_minutes(),
+            "valid_for": _link_lifetime(),
+        },
+    )
+
+
+def _own_verification_mail(user_id: int):
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or user.email_verified or not user.shown_email:
+        return None
+    address = user.shown_email
+    if not user.email and selectors.email_holder(address=address, exclude_user_id=user.pk) is not None:
+        return None  # held back at registration, and still another account's
+    return _verification_mail(
+        user=user, address=address, token=links.verification_token(user, address), template="email_verification"
+    )
+
+
+def _sign_up_attempt_mail(address: str):
+    owner = selectors.email_holder(address=address)
+    mailbox = hashlib.sha256(identity.email_key(address).encode()).hexdigest()
+    if owner is None or not cache.add(f"emails:sign-up-attempt:{mailbox}", 1, timeout=SIGN_UP_ATTEMPT_MAIL_SECONDS):
+        return None
+    return mail.message(
+        to=owner.email,
+        subject="Someone tried to sign up with your address",
+        template="sign_up_attempt",
+        context={
+            "username": owner.username,
+            "login_link": mail.site_link("/login/"),
+            "reset_link": mail.site_link("/password-reset/"),
         },
     )
 
@@ -140,13 +205,13 @@ def _verification_mail(*, user: User, address: str, token: str, template: str):
             "username": user.username,
             "address": address,
             "link": mail.site_link(f"/verify-email/?token={token}"),
-            "valid_minutes": _link_minutes(),
+            "valid_for": _link_lifetime(),
         },
     )
 
 
-def _link_minutes() -> int:
-    return max(1, settings.PASSWORD_RESET_TIMEOUT // 60)
+def _link_lifetime() -> str:
+    return duration(settings.PASSWORD_RESET_TIMEOUT)
 
 
 def _validate_password(password: str, user: User) -> None:

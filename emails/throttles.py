@@ -1,4 +1,4 @@
-"""Throttles of the emailed-link endpoints (rates in settings, README "Throttles")."""
+"""Throttles of the emailed-link endpoints (rates in settings, docs/account.md, "Throttles")."""
 
 from accounts.throttles import PerFieldThrottle, PerIPThrottle, PerUserThrottle
 

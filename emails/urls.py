@@ -8,6 +8,7 @@ app_name = "emails"
 
 urlpatterns = [
     path("auth/password/reset/", views.PasswordResetRequestView.as_view(), name="password-reset"),
+    path("auth/password/reset/check/", views.PasswordResetCheckView.as_view(), name="password-reset-check"),
     path("auth/password/reset/confirm/", views.PasswordResetConfirmView.as_view(), name="password-reset-confirm"),
     path("auth/email/verify/", views.EmailVerifyView.as_view(), name="email-verify"),
     path("auth/email/verify/resend/", views.EmailVerifyResendView.as_view(), name="email-verify-resend"),

@@ -16,6 +16,7 @@ from accounts.permissions import RecentlyAuthenticated
 from emails import audit, services
 from emails.serializers import (
     AcceptedOutputSerializer,
+    DetailCodeOutputSerializer,
     EmailInputSerializer,
     LinkTokenInputSerializer,
     PasswordResetConfirmInputSerializer,
@@ -52,6 +53,30 @@ class PasswordResetRequestView(AnonymousCookieAuthAPIView):
         return accepted(RESET_ACCEPTED)
 
 
+class PasswordResetCheckView(AnonymousCookieAuthAPIView):
+    """Takes ``token``; 204 when the reset link still works, else 400 ``{"token": [...]}``. Changes nothing."""
+
+    throttle_classes = [EmailLinkIPThrottle]
+
+    @extend_schema(
+        tags=["account"],
+        auth=[],
+        parameters=[CSRF_HEADER],
+        request=LinkTokenInputSerializer,
+        description="Checks a password-reset link without using it (the page asks as it opens, so a dead link "
+        "says so before the user types a password). Counts toward the same per-IP limit as the confirmation.",
+        responses={
+            204: OpenApiResponse(description="The link works: a confirmation with it would be accepted."),
+            **errors(400, 403, 415, 429),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = LinkTokenInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.password_reset_check(token=data.validated_data["token"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class PasswordResetConfirmView(AnonymousCookieAuthAPIView):
     """Takes ``token``, ``new_password``; sets the password and signs the user out everywhere. 204, no cookies."""
 
@@ -85,13 +110,23 @@ class EmailVerifyView(AnonymousCookieAuthAPIView):
         auth=[],
         parameters=[CSRF_HEADER],
         request=LinkTokenInputSerializer,
-        responses={204: OpenApiResponse(description="The address is verified."), **errors(400, 403, 415, 429)},
+        responses={
+            204: OpenApiResponse(description="The address is verified."),
+            200: OpenApiResponse(
+                DetailCodeOutputSerializer,
+                description="The link was followed before and its address is still verified (a second click, "
+                "a mail scanner): `code` `already_verified`; nothing changed.",
+            ),
+            **errors(400, 403, 415, 429),
+        },
     )
     def post(self, request: Request) -> Response:
         data = LinkTokenInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user, changed = services.email_verify(token=data.validated_data["token"])
-        self.audit(audit.EMAIL_CHANGED if changed else audit.EMAIL_VERIFIED, user_id=user.pk)
+        user, outcome = services.email_verify(token=data.validated_data["token"])
+        if outcome == "already":
+            return Response({"detail": services.ALREADY_VERIFIED, "code": "already_verified"})
+        self.audit(audit.EMAIL_CHANGED if outcome == "changed" else audit.EMAIL_VERIFIED, user_id=user.pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

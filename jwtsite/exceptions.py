@@ -19,6 +19,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
 from jwtsite.cache import CacheUnavailableError
+from jwtsite.wording import duration
 
 
 class RequestTooLarge(exceptions.APIException):
@@ -81,6 +82,10 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             response.data = {"non_field_errors": response.data}
         return response
     response.data = error_body(exc)
+    if isinstance(exc, exceptions.Throttled):
+        # DRF says "Expected available in 2875 seconds"; people read minutes and hours.
+        wait = f" Try again in {duration(exc.wait)}." if exc.wait is not None else " Try again later."
+        response.data["detail"] = str(_("Too many requests.")) + wait
     return response
 
 

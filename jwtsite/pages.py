@@ -6,6 +6,7 @@ Nothing here reads a token or decides who is signed in: every page asks
 does is in its template and its script (``static/js/pages/``).
 """
 
+from django.conf import settings
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.generic import TemplateView
@@ -22,4 +23,10 @@ class PageView(TemplateView):
     page_title = ""
 
     def get_context_data(self, **kwargs) -> dict:
-        return {**super().get_context_data(**kwargs), "page_title": self.page_title}
+        return {
+            **super().get_context_data(**kwargs),
+            "page_title": self.page_title,
+            # The default EMAIL_URL prints mail where the server runs: pages that
+            # promise a mail say where a newcomer finds it.
+            "mail_printed_to_console": settings.EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend",
+        }

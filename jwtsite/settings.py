@@ -1,4 +1,4 @@
-"""Settings for jwtsite, read from the environment (see README "Configuration").
+"""Settings for jwtsite, read from the environment (see docs/configuration.md).
 
 Every value has a default that serves local development; nothing exists only in
 production. Django's own variables carry a ``DJANGO_`` prefix.
@@ -111,7 +111,7 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", d
 # Off by default, as in Django: a health check is a "SELECT 1" round trip before
 # every request's first query, doubling an authenticated request's database
 # trips on PostgreSQL. Without it, after the database restarts each worker's
-# next request fails once and the connection is reopened (README, Deploying).
+# next request fails once and the connection is reopened (docs/operations.md, Deploying).
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("DJANGO_CONN_HEALTH_CHECKS", default=False))
 
 # CACHES
@@ -119,7 +119,7 @@ DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("DJANGO_CONN_HEAL
 # Throttle counters live here, so every server process must share it (Redis).
 # With Redis, jwtsite/cache.py: while Redis is unreachable each process serves
 # from its own memory ("open"), or refuses what needs the cache with 503
-# cache_unavailable ("closed"); README "Operations".
+# cache_unavailable ("closed"); docs/operations.md.
 _cache_url = env.str("CACHE_URL", default="locmemcache://")
 CACHES = {
     "default": env.cache_url_config(
@@ -180,7 +180,7 @@ WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 
 # SECURITY
 # ------------------------------------------------------------------------------
-# Behind a TLS-terminating proxy set DJANGO_SECURE_PROXY_SSL_HEADER=1 (README "Deploying").
+# Behind a TLS-terminating proxy set DJANGO_SECURE_PROXY_SSL_HEADER=1 (docs/operations.md).
 if env.bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
@@ -309,7 +309,7 @@ REAUTHENTICATION_METHODS = ["accounts.reauthentication.password", "mfa.reauthent
 # PASSKEYS AND TWO-FACTOR (mfa/; the relying party is SITE_URL, below)
 # ------------------------------------------------------------------------------
 # Keys that encrypt TOTP secrets and key the recovery codes' digests: the first
-# protects new ones, every one still reads old ones (rotation: README). Empty:
+# protects new ones, every one still reads old ones (rotation: docs/two-factor.md). Empty:
 # derived from DJANGO_SECRET_KEY and DJANGO_SECRET_KEY_FALLBACKS.
 MFA_ENCRYPTION_KEYS = env.list("MFA_ENCRYPTION_KEYS", default=[])
 # The account's label in authenticator apps (the otpauth:// URI's issuer).

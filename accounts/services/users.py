@@ -12,9 +12,9 @@ from django.db.models import F
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from accounts import signals
+from accounts import selectors, signals
 from accounts.client import ClientInfo
-from accounts.exceptions import EMAIL_TAKEN, USERNAME_TAKEN
+from accounts.exceptions import USERNAME_TAKEN
 from accounts.models import Session, User
 from accounts.revocation import runtime as revocations
 from accounts.services.sessions import session_create, session_reissue, session_revoke, user_sessions_revoke_all
@@ -24,21 +24,32 @@ from accounts.tokens import IssuedTokens
 def user_register(*, username: str, password: str, email: str = "", client: ClientInfo) -> tuple[User, IssuedTokens]:
     """Creates a user and logs them in: a new session and its first token pair.
 
-    Sends ``signals.registered`` once committed (a verification mail follows
-    when there is an address).
+    An address another account holds (its mailbox, however spelled) never
+    becomes this account's: it is kept aside as ``unconfirmed_email``, shown
+    back as if it were free, so that registering tells nobody whether an
+    address has an account (accounts/models.py). The work is the same either
+    way; the mail that follows (a verification link, or a word to the
+    address's owner) is built after the answer (``signals.registered``).
     """
     email = User.normalize_email(email)
-    try:
-        with transaction.atomic():
-            user = User.objects.create_user(username=username, email=email, password=password)
-            tokens = session_create(user=user, client=client, sign_in=False)
-            transaction.on_commit(lambda: signals.registered.send(sender=User, user=user, client=client))
-    except IntegrityError as exc:
-        # Lost a race with another registration of the same name or address.
-        if email and User.objects.filter(email__iexact=email).exists():
-            raise ValidationError({"email": [EMAIL_TAKEN]}) from exc
-        raise ValidationError({"username": [USERNAME_TAKEN]}) from exc
-    return user, tokens
+    held = bool(email) and selectors.email_holder(address=email) is not None
+    while True:
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(
+                    username=username,
+                    password=password,
+                    email="" if held else email,
+                    unconfirmed_email=email if held else "",
+                )
+                tokens = session_create(user=user, client=client, sign_in=False)
+                transaction.on_commit(lambda user=user: signals.registered.send(sender=User, user=user, client=client))
+            return user, tokens
+        except IntegrityError as exc:
+            # Lost a race with another registration of the same name or mailbox.
+            if held or not email or selectors.username_taken(username=username):
+                raise ValidationError({"username": [USERNAME_TAKEN]}) from exc
+            held = True
 
 
 def user_password_change(

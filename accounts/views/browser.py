@@ -42,7 +42,7 @@ from accounts.serializers import (
 )
 from accounts.throttles import LOGIN_THROTTLES, PASSWORD_CHECK_THROTTLES, RegisterIPThrottle
 from accounts.tokens import keys
-from jwtsite.openapi import CSRF_HEADER, errors
+from jwtsite.openapi import CSRF_HEADER, ValidationErrorSerializer, errors
 
 
 @method_decorator(ensure_csrf_cookie, name="dispatch")
@@ -57,7 +57,11 @@ class CsrfView(AnonymousCookieAuthAPIView):
 
 
 class RegisterView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
-    """Takes ``username``, ``password``, ``email``; creates the user and logs them in. 201 ``{"user"}``."""
+    """Takes ``username``, ``password``, ``email``; creates the user and logs them in. 201 ``{"user"}``.
+
+    The answer never tells whether another account holds ``email``: a taken
+    username is a 400 (usernames are public), a taken address is not.
+    """
 
     throttle_classes = [RegisterIPThrottle]
 
@@ -66,9 +70,23 @@ class RegisterView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
         auth=[],
         parameters=[CSRF_HEADER],
         request=RegisterInputSerializer,
+        description="Creates an account and signs it in. Registering does not enumerate addresses: the same 201, "
+        "in the same time, whether or not another account holds `email`. A free address becomes the "
+        "account's, unverified, and is mailed a verification link; a taken one (however spelled: case, "
+        "full-width, IDNA) is shown back in `user.email` but never becomes this account's, and its owner "
+        "is mailed that someone tried to sign up with it.",
         responses={
-            201: OpenApiResponse(RegisterOutputSerializer, description=SETS_COOKIES),
-            **errors(400, 403, 415, 429, 501),
+            201: OpenApiResponse(
+                RegisterOutputSerializer,
+                description=f"{SETS_COOKIES} The same answer whether or not `email` is taken.",
+            ),
+            400: OpenApiResponse(
+                ValidationErrorSerializer,
+                description="Field errors: `username` taken (however capitalised), changed by NFKC (the message "
+                "names the form to type) or mixing look-alike scripts; a weak `password`; a malformed "
+                "`email` or one with an invisible (format) character. Never a taken `email`.",
+            ),
+            **errors(403, 415, 429, 501),
         },
     )
     def post(self, request: Request) -> Response:

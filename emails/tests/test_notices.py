@@ -157,3 +157,13 @@ def test_mail_goes_out_after_the_answer_on_another_thread(settings):
         time.sleep(0.05)
     (message,) = django_mail.outbox
     assert message.to == [user.email]
+
+
+@pytest.mark.parametrize(("remaining", "words"), [(9, "9 are left"), (1, "1 is left"), (0, "none is left")])
+def test_the_recovery_code_notice_says_what_is_left_with_the_plural_right(mailoutbox, committed, remaining, words):
+
+    user = UserFactory()
+    with committed():
+        notices.send_notice(user=user, kind="recovery_code_used", client=None, remaining=remaining)
+    (message,) = mailoutbox
+    assert f"A recovery code was used to sign in; {words}." in message.body

@@ -257,3 +257,33 @@ FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Fi
 # the locked re-check, the password, the version bump, its revocation record,
 # the sessions, their tokens' blacklisting, the verified flag.
 CONFIRM_STATEMENTS = 14
+
+
+class TestCheck:
+    """The confirm page checks its link as it opens: a dead one says so before a password is typed."""
+
+    CHECK_URL = reverse("emails:password-reset-check")
+
+    def test_a_live_link_is_a_204_and_stays_usable(self, user):
+        token = links.password_reset_token(user)
+        before = User.objects.values().get()
+        assert BrowserClient().post(self.CHECK_URL, {"token": token}, format="json").status_code == 204
+        assert BrowserClient().post(self.CHECK_URL, {"token": token}, format="json").status_code == 204
+        assert User.objects.values().get() == before
+        assert confirm(BrowserClient(), token).status_code == HTTPStatus.NO_CONTENT
+
+    def test_a_used_link_is_a_token_error(self, user):
+        token = links.password_reset_token(user)
+        confirm(BrowserClient(), token)
+        response = BrowserClient().post(self.CHECK_URL, {"token": token}, format="json")
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+        assert response.json() == {"token": ["This link is not valid, or it has been used already. Ask for a new one."]}
+
+    def test_checks_count_toward_the_link_limit_per_ip(self, user, settings):
+        settings.EMAIL_LINK_RATE_IP = "2/hour"
+        client = BrowserClient()
+        for _ in range(2):
+            assert client.post(self.CHECK_URL, {"token": "x.y"}, format="json").status_code == 400
+        response = client.post(CONFIRM_URL, {"token": "x.y", "new_password": NEW_PASSWORD}, format="json")
+        assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
+        assert response.json()["detail"] == "Too many requests. Try again in 1 hour."

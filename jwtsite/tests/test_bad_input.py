@@ -63,6 +63,7 @@ def endpoints(user) -> dict[str, Endpoint]:
             {"token": "set-per-test", "new_password": NEW_PASSWORD},
             ("token", "new_password"),
         ),
+        "password-reset-check": Endpoint("emails:password-reset-check", "POST", {"token": "set-per-test"}, ("token",)),
         "email-verify": Endpoint("emails:email-verify", "POST", {"token": "set-per-test"}, ("token",)),
         "email-change": Endpoint("emails:email-change", "POST", {"email": "changed@example.org"}, ("email",)),
         "posts-create": Endpoint("posts:post-list", "POST", {"title": "t", "body": "b"}, ("title", "body")),
@@ -81,6 +82,7 @@ BODY_ENDPOINTS = [
     "reauthenticate",
     "password-reset",
     "password-reset-confirm",
+    "password-reset-check",
     "email-verify",
     "email-change",
     "posts-create",
@@ -115,6 +117,7 @@ def world(auth_client, user, post, refresh_token):
         table[name].valid = {"refresh": refresh_token}
     stored = User.objects.get(pk=user.pk)  # as signed in: link tokens depend on it
     table["password-reset-confirm"].valid["token"] = links.password_reset_token(stored)
+    table["password-reset-check"].valid["token"] = links.password_reset_token(stored)
     table["email-verify"].valid["token"] = links.verification_token(stored, stored.email)
     return auth_client, user, post, table
 
@@ -374,7 +377,7 @@ class TestBodylessEndpoints:
 
 
 class TestUsernameNormalisation:
-    """Django's NFKC normalisation: compatibility look-alikes are the same name."""
+    """NFKC: compatibility look-alikes are the same name (and refused at registration, saying which to type)."""
 
     @pytest.mark.parametrize(
         ("taken", "lookalike"),
@@ -399,13 +402,17 @@ class TestUsernameNormalisation:
         assert response.json() == {"username": ["A user with that username already exists."]}
         assert snapshot() == before
 
-    def test_a_name_is_stored_normalised(self, browser):
+    def test_a_name_nfkc_would_change_is_refused_with_the_form_to_type(self, browser):
+        """Never changed without saying so (issue 19): the answer names the form to type."""
+        before = snapshot()
         response = browser.post(
             reverse("accounts:register"), {"username": "\ufb01sh", "password": NEW_PASSWORD}, format="json"
         )
-        assert response.status_code == HTTPStatus.CREATED
-        assert response.json()["user"]["username"] == "fish"
-        assert User.objects.get().username == "fish"
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+        assert response.json() == {
+            "username": ['Type "fish" instead: usernames are kept in Unicode\'s compatibility form (NFKC).']
+        }
+        assert snapshot() == before
 
     def test_login_with_the_lookalike_reaches_the_same_account(self, browser):
         user = UserFactory(username="fish")

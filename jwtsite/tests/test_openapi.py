@@ -98,3 +98,13 @@ def test_swagger_ui_is_served_from_our_own_static_files(client):
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
     external = [url for url in re.findall(r'(?:src|href)="([^"]+)"', html) if url.startswith(("http:", "https:", "//"))]
     assert external == []
+
+
+def test_registration_documents_that_a_taken_address_gets_the_same_answer(schema):
+    """Issue 19: a taken address is never a 400 at registration; the schema says so."""
+    operation = schema["paths"]["/api/auth/register/"]["post"]
+    assert "whether or not another account holds `email`" in operation["description"]
+    assert "whether or not `email` is taken" in operation["responses"]["201"]["description"]
+    assert "Never a taken `email`" in operation["responses"]["400"]["description"]
+    email = schema["components"]["schemas"]["RegisterInputRequest"]["properties"]["email"]
+    assert "the answer is the same 201" in email["description"]

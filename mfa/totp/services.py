@@ -108,6 +108,6 @@ def _secret(device: TotpDevice) -> str | None:
         return crypto.decrypt_secret(device.secret)
     except crypto.SecretUnreadable:
         # Its key is no longer configured: no code can match. The user signs in
-        # with a recovery code, or an admin removes two-factor (README).
+        # with a recovery code, or an admin removes two-factor (docs/two-factor.md).
         logger.error("The TOTP secret of user %s was encrypted with a key that is no longer configured", device.user_id)
         return None

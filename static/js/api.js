@@ -31,6 +31,7 @@ export const paths = {
   logoutAll: '/api/auth/logout-all/',
   password: '/api/auth/password/',
   passwordReset: '/api/auth/password/reset/',
+  passwordResetCheck: '/api/auth/password/reset/check/',
   passwordResetConfirm: '/api/auth/password/reset/confirm/',
   email: '/api/auth/email/',
   emailVerify: '/api/auth/email/verify/',

@@ -7,7 +7,7 @@
 // action once more: the user never loses what they typed.
 import { api, currentUser, discard, json, paths } from './api.js';
 import { reauthenticateWithPasskey } from './passkeys.js';
-import { busy, clearErrors, showErrors } from './ui.js';
+import { busy, clearErrors, showErrors, tooManyText } from './ui.js';
 import { describeWebAuthnError, webauthnSupported } from './webauthn.js';
 
 const REQUIRED = 'reauthentication_required';
@@ -65,7 +65,7 @@ export async function reauthenticate() {
           return;
         }
         if (response.status === 401) showErrors(form, { password: [body.detail || 'That password is not right.'] });
-        else if (response.status === 429) showErrors(form, { detail: 'Too many attempts. Wait a minute and try again.' });
+        else if (response.status === 429) showErrors(form, { detail: tooManyText(response) });
         else showErrors(form, body);
       });
     };

@@ -12,6 +12,40 @@ export function announce(text, kind = 'info', region = document.getElementById('
   region.append(message);
 }
 
+function count(number, unit) {
+  return `${number} ${unit}${number === 1 ? '' : 's'}`;
+}
+
+// A wait in words, rounded up: "1 second", "48 minutes", "2 hours 5 minutes", "3 days" (jwtsite/wording.py).
+export function waitWords(seconds) {
+  const whole = Math.max(1, Math.ceil(seconds));
+  if (whole < 60) return count(whole, 'second');
+  const minutes = Math.ceil(whole / 60);
+  if (minutes < 60) return count(minutes, 'minute');
+  if (minutes < 24 * 60) {
+    const hours = Math.floor(minutes / 60);
+    const rest = minutes % 60;
+    return rest ? `${count(hours, 'hour')} ${count(rest, 'minute')}` : count(hours, 'hour');
+  }
+  return count(Math.ceil(minutes / (24 * 60)), 'day');
+}
+
+// What to tell after a 429: "Too many attempts. Try again in 48 minutes." (from Retry-After).
+export function tooManyText(response, what = 'attempts') {
+  const seconds = Number(response.headers.get('Retry-After'));
+  const when = response.headers.get('Retry-After') && Number.isFinite(seconds) ? `in ${waitWords(seconds)}` : 'later';
+  return `Too many ${what}. Try again ${when}.`;
+}
+
+// Shows `text` next to the action that caused it: in the message region of
+// `anchor`'s section (a [data-messages] element), clearing every other one, so
+// that on a long page the message is where the user is looking.
+export function announceAt(anchor, text, kind = 'info') {
+  for (const region of document.querySelectorAll('[data-messages], #messages')) region.textContent = '';
+  const region = anchor?.closest('section')?.querySelector('[data-messages]');
+  announce(text, kind, region || document.getElementById('messages'));
+}
+
 export function clearErrors(form) {
   for (const node of form.querySelectorAll('.field-error')) {
     node.textContent = '';

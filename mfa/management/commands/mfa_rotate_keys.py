@@ -1,4 +1,4 @@
-"""``manage.py mfa_rotate_keys``: re-encrypts every TOTP secret with the newest key (README, "Rotating keys")."""
+"""``manage.py mfa_rotate_keys``: re-encrypts every TOTP secret with the newest key (docs/two-factor.md)."""
 
 from django.core.management.base import BaseCommand
 from django.db import transaction

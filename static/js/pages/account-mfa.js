@@ -5,7 +5,7 @@
 import { SignedOut, api, json, paths, requireUser } from '../api.js';
 import { PasskeyRefused, addPasskey } from '../passkeys.js';
 import { knowPasskeys, sensitive } from '../reauth.js';
-import { announce, busy, clearErrors, formData, fromTemplate, part, showErrors, timeElement } from '../ui.js';
+import { announceAt, busy, clearErrors, formData, fromTemplate, part, showErrors, timeElement, tooManyText } from '../ui.js';
 import { describeWebAuthnError, webauthnSupported } from '../webauthn.js';
 
 // Passkeys ------------------------------------------------------------------
@@ -47,7 +47,7 @@ function renderPasskey(passkey) {
         part(item, 'name').textContent = body.name;
         renameForm.hidden = true;
         clearErrors(renameForm);
-        announce(`Passkey renamed to “${body.name}”.`, 'success');
+        announceAt(list, `Passkey renamed to “${body.name}”.`, 'success');
       } else {
         showErrors(renameForm, body);
       }
@@ -70,9 +70,9 @@ function renderPasskey(passkey) {
         const name = part(item, 'name').textContent;
         item.remove();
         passkeysChanged();
-        announce(`Passkey “${name}” removed.`, 'success');
+        announceAt(list, `Passkey “${name}” removed.`, 'success');
       } else {
-        announce((await json(response)).detail || 'Could not remove that passkey.', 'error');
+        announceAt(list, (await json(response)).detail || 'Could not remove that passkey.', 'error');
       }
     } finally {
       remove.disabled = false;
@@ -84,7 +84,7 @@ function renderPasskey(passkey) {
 async function loadPasskeys() {
   const response = await api(paths.passkeys);
   if (!response.ok) {
-    announce('Could not load your passkeys. Please reload the page.', 'error');
+    announceAt(list, 'Could not load your passkeys. Please reload the page.', 'error');
     return;
   }
   list.replaceChildren(...(await json(response)).map(renderPasskey));
@@ -100,7 +100,7 @@ passkeyForm.addEventListener('submit', async (event) => {
       list.append(renderPasskey(passkey));
       passkeysChanged();
       passkeyForm.reset();
-      announce(`Passkey “${passkey.name}” added: you can sign in with it now.`, 'success');
+      announceAt(list, `Passkey “${passkey.name}” added: you can sign in with it now.`, 'success');
     } catch (error) {
       if (error instanceof SignedOut) throw error;
       if (error instanceof PasskeyRefused && error.body.code === 'reauthentication_required') return; // cancelled
@@ -111,6 +111,7 @@ passkeyForm.addEventListener('submit', async (event) => {
 
 // Two-factor ----------------------------------------------------------------
 
+const twoFactorStatus = document.getElementById('two-factor-status');
 const sections = {
   off: document.getElementById('two-factor-off'),
   setup: document.getElementById('two-factor-setup'),
@@ -121,8 +122,7 @@ let recoveryCodes = [];
 
 function showTwoFactor(state, enabled) {
   for (const [name, section] of Object.entries(sections)) section.hidden = name !== state;
-  const status = document.getElementById('two-factor-status');
-  status.textContent = enabled ? 'On' : 'Off';
+  twoFactorStatus.textContent = enabled ? 'On' : 'Off';
 }
 
 function showRecoveryCodes(codes) {
@@ -159,10 +159,13 @@ onClick('totp-start', async () => {
   const response = await sensitive(paths.totp, { method: 'POST' });
   const body = await json(response);
   if (!response.ok) {
-    if (body.code !== 'reauthentication_required') announce(body.detail || 'Could not start two-factor.', 'error');
+    if (body.code !== 'reauthentication_required') announceAt(twoFactorStatus, body.detail || 'Could not start two-factor.', 'error');
     return;
   }
-  document.getElementById('totp-secret').textContent = body.secret;
+  // Typed by hand, the key is easier read in groups of four (apps ignore the spaces);
+  // on a phone, the otpauth:// link opens the authenticator app with it.
+  document.getElementById('totp-secret').textContent = body.secret.match(/.{1,4}/g).join(' ');
+  document.getElementById('totp-link').href = body.otpauth_uri;
   // The SVG is made by our server; as an image it can run nothing.
   document.getElementById('totp-qr').src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(body.qr_svg)}`;
   showTwoFactor('setup', false);
@@ -179,9 +182,9 @@ confirmForm.addEventListener('submit', async (event) => {
     if (response.ok) {
       confirmForm.reset();
       showRecoveryCodes(body.recovery_codes);
-      announce('Two-factor is on. Save your recovery codes now: they are not shown again.', 'success');
+      announceAt(twoFactorStatus, 'Two-factor is on. Save your recovery codes now: they are not shown again.', 'success');
     } else if (response.status === 429) {
-      showErrors(confirmForm, { detail: 'Too many attempts. Wait a minute and try again.' });
+      showErrors(confirmForm, { detail: tooManyText(response) });
     } else {
       showErrors(confirmForm, body);
     }
@@ -197,9 +200,9 @@ confirmForm.querySelector('[data-action="cancel-setup"]').addEventListener('clic
 onClick('recovery-copy', async () => {
   try {
     await navigator.clipboard.writeText(recoveryCodesText());
-    announce('Recovery codes copied.', 'success');
+    announceAt(twoFactorStatus, 'Recovery codes copied.', 'success');
   } catch {
-    announce('Could not copy: select the codes and copy them by hand, or download them.', 'error');
+    announceAt(twoFactorStatus, 'Could not copy: select the codes and copy them by hand, or download them.', 'error');
   }
 });
 
@@ -222,9 +225,9 @@ onClick('recovery-new', async () => {
   const body = await json(response);
   if (response.ok) {
     showRecoveryCodes(body.recovery_codes);
-    announce('New recovery codes: the old ones no longer work.', 'success');
+    announceAt(twoFactorStatus, 'New recovery codes: the old ones no longer work.', 'success');
   } else if (body.code !== 'reauthentication_required') {
-    announce(body.detail || 'Could not make new recovery codes.', 'error');
+    announceAt(twoFactorStatus, body.detail || 'Could not make new recovery codes.', 'error');
   }
 });
 
@@ -232,7 +235,7 @@ onClick('totp-off', async (button) => {
   if (button.dataset.confirming !== 'true') {
     button.dataset.confirming = 'true';
     button.textContent = 'Yes, turn off two-factor';
-    announce('Click again to turn off two-factor: your password alone will sign you in.', 'info');
+    announceAt(twoFactorStatus, 'Click again to turn off two-factor: your password alone will sign you in.', 'info');
     return;
   }
   const response = await sensitive(paths.totp, { method: 'DELETE' });
@@ -241,10 +244,10 @@ onClick('totp-off', async (button) => {
     button.dataset.confirming = 'false';
     button.textContent = 'Turn off two-factor';
     showTwoFactor('off', false);
-    announce('Two-factor is off.', 'success');
+    announceAt(twoFactorStatus, 'Two-factor is off.', 'success');
   } else {
     const body = await json(response);
-    if (body.code !== 'reauthentication_required') announce(body.detail || 'Could not turn it off.', 'error');
+    if (body.code !== 'reauthentication_required') announceAt(twoFactorStatus, body.detail || 'Could not turn it off.', 'error');
   }
 });
 

@@ -5,7 +5,7 @@
 import './account-mfa.js';
 import { SignedOut, api, json, paths, requireUser } from '../api.js';
 import { sensitive } from '../reauth.js';
-import { announce, busy, clearErrors, formData, showErrors } from '../ui.js';
+import { announceAt, busy, clearErrors, formData, showErrors, tooManyText } from '../ui.js';
 
 function renderEmail(user) {
   document.getElementById('email-address').textContent = user.email || 'No email address yet.';
@@ -16,8 +16,7 @@ function renderEmail(user) {
 }
 
 function tooMany(response) {
-  const wait = response.headers.get('Retry-After');
-  return `Too many requests. ${wait ? `Try again in ${wait} seconds.` : 'Try again later.'}`;
+  return tooManyText(response, 'requests');
 }
 
 document.getElementById('email-resend').addEventListener('click', async (event) => {
@@ -26,8 +25,8 @@ document.getElementById('email-resend').addEventListener('click', async (event) 
   try {
     const response = await api(paths.emailVerifyResend, { method: 'POST' });
     const body = await json(response);
-    if (response.status === 202) announce(`${body.detail} Check your inbox.`, 'success');
-    else announce(response.status === 429 ? tooMany(response) : body.detail || 'Could not send it.', 'error');
+    if (response.status === 202) announceAt(button, `${body.detail} Check your inbox.`, 'success');
+    else announceAt(button, response.status === 429 ? tooMany(response) : body.detail || 'Could not send it.', 'error');
   } finally {
     button.disabled = false;
   }
@@ -42,7 +41,7 @@ emailForm.addEventListener('submit', async (event) => {
     const body = await json(response);
     if (response.status === 202) {
       emailForm.reset();
-      announce(`${body.detail} Check the new address's inbox.`, 'success');
+      announceAt(emailForm, `${body.detail} Check the new address's inbox.`, 'success');
     } else if (response.status === 429) {
       showErrors(emailForm, { detail: tooMany(response) });
     } else {
@@ -60,7 +59,7 @@ passwordForm.addEventListener('submit', async (event) => {
       await json(response);
       passwordForm.reset();
       clearErrors(passwordForm);
-      announce('Password changed. Every other device has been signed out.', 'success');
+      announceAt(passwordForm, 'Password changed. Every other device has been signed out.', 'success');
       return;
     }
     showErrors(passwordForm, response.status === 429 ? { detail: tooMany(response) } : await json(response));
@@ -73,7 +72,7 @@ deleteButton.addEventListener('click', async () => {
   if (deleteButton.dataset.confirming !== 'true') {
     deleteButton.dataset.confirming = 'true';
     deleteButton.textContent = 'Yes, delete my account for good';
-    announce('Click the button again to delete your account, your posts and every session.', 'info');
+    announceAt(deleteButton, 'Click the button again to delete your account, your posts and every session.', 'info');
     return;
   }
   deleteButton.disabled = true;
@@ -84,7 +83,7 @@ deleteButton.addEventListener('click', async () => {
       window.location.assign('/?account=deleted');
       return;
     }
-    announce((await json(response)).detail || 'Could not delete the account.', 'error');
+    announceAt(deleteButton, (await json(response)).detail || 'Could not delete the account.', 'error');
   } finally {
     deleteButton.disabled = false;
   }

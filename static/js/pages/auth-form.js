@@ -1,6 +1,6 @@
 // What /login/, /register/ and /password-reset/ share: ?next= handling and submitting the form.
 import { api, json, safeNextPath } from '../api.js';
-import { announce, busy, clearErrors, formData, showErrors } from '../ui.js';
+import { announce, busy, clearErrors, formData, showErrors, tooManyText } from '../ui.js';
 
 // Where to go once signed in: ?next= when it is a path on this site, else home.
 export function nextPath() {
@@ -36,11 +36,7 @@ export function submitTo(form, path, { ok, done = () => window.location.assign(n
         return;
       }
       if (intercept(response, body)) return;
-      if (response.status === 429) {
-        const wait = response.headers.get('Retry-After');
-        body.detail = `Too many attempts. ${wait ? `Try again in ${wait} seconds.` : 'Try again later.'}`;
-      }
-      showErrors(form, body);
+      showErrors(form, response.status === 429 ? { detail: tooManyText(response) } : body);
     });
   });
 }

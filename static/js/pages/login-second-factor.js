@@ -3,7 +3,7 @@
 // httpOnly `mfa_ticket` cookie; this form sends a code from the authenticator
 // app, or a recovery code, to POST /api/auth/login/mfa/.
 import { api, json, paths } from '../api.js';
-import { announce, busy, clearErrors, showErrors } from '../ui.js';
+import { announce, busy, clearErrors, showErrors, tooManyText } from '../ui.js';
 import { nextPath } from './auth-form.js';
 
 const form = document.getElementById('second-factor-form');
@@ -66,8 +66,7 @@ form.addEventListener('submit', async (event) => {
     } else if (response.status === 401) {
       showErrors(form, { code: [body.detail || 'That code is not right.'] });
     } else if (response.status === 429) {
-      const wait = response.headers.get('Retry-After');
-      showErrors(form, { detail: `Too many attempts. ${wait ? `Try again in ${wait} seconds.` : 'Try again later.'}` });
+      showErrors(form, { detail: tooManyText(response) });
     } else {
       showErrors(form, body);
     }

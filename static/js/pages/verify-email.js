@@ -26,6 +26,7 @@ async function verify() {
   }
   const body = await json(response);
   if (response.status === 204) show('verify-done');
+  else if (response.status === 200 && body.code === 'already_verified') show('verify-already');
   else if (body.token) show('verify-failed', [].concat(body.token).join(' '));
   else show('verify-failed', body.detail || 'Something went wrong. Please reload the page.');
 }
