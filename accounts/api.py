@@ -67,13 +67,29 @@ class AuthAPIView(APIView):
     def audit(self, event: str, **details) -> None:
         audit.audit(event, client=client_info(self.request), **details)
 
-    def throttled(self, request: Request, wait: float | None) -> None:
+    def check_permissions(self, request: Request) -> None:
+        # Throttles that need no body run before anything reads it (the CSRF
+        # check reads a form body): a request they refuse costs no parsing.
+        self._check_throttles(request, reading_body=False)
+        super().check_permissions(request)
+
+    def check_throttles(self, request: Request) -> None:
+        self._check_throttles(request, reading_body=True)
+
+    def _check_throttles(self, request: Request, *, reading_body: bool) -> None:
+        throttles = [throttle for throttle in self.get_throttles() if getattr(throttle, "reads_body", False) == reading_body]
+        waits = [throttle.wait() for throttle in throttles if not throttle.allow_request(request, self)]
+        if waits:
+            self.throttled(request, max((wait for wait in waits if wait is not None), default=None), body=reading_body)
+
+    def throttled(self, request: Request, wait: float | None, *, body: bool = True) -> None:
+        """Audits and raises the 429; the username is logged only when the body was read anyway (``body``)."""
         user_id = request.user.pk if getattr(request, "user", None) and request.user.is_authenticated else None
         self.audit(
             self.throttled_event,
             user_id=user_id,
             path=request.path,
-            username=attempted_username(request),
+            username=attempted_username(request) if body else None,
             retry_after=wait,
         )
         super().throttled(request, wait)

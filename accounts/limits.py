@@ -126,6 +126,8 @@ class LoginFailureCeilingThrottle(BaseThrottle):
     checked (``sign_in_failed``).
     """
 
+    reads_body = True
+
     def allow_request(self, request: Request, view) -> bool:
         username = username_in(request.data)
         self._wait = None if username is None else sign_in_wait(username=username, client=client_info(request))

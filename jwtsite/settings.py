@@ -12,6 +12,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.crypto import salted_hmac
 
+from jwtsite import shared_cache
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -116,17 +118,25 @@ DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("DJANGO_CONN_HEAL
 
 # CACHES
 # ------------------------------------------------------------------------------
-# Throttle counters live here, so every server process must share it (Redis).
-# With Redis, jwtsite/cache.py: while Redis is unreachable each process serves
-# from its own memory ("open"), or refuses what needs the cache with 503
-# cache_unavailable ("closed"); README "Operations".
-_cache_url = env.str("CACHE_URL", default="locmemcache://")
-CACHES = {
-    "default": env.cache_url_config(
-        _cache_url,
-        backend="jwtsite.cache.ResilientRedisCache" if _cache_url.startswith(("redis://", "rediss://")) else None,
-    ),
-}
+# Throttle counters and the failed-sign-in ceiling live here, so every server
+# process must share it (API.md: limits count once for the whole site). With
+# CACHE_URL=redis://, jwtsite/cache.py: while Redis is unreachable each process
+# serves from its own memory ("open"), or refuses what needs the cache with 503
+# cache_unavailable ("closed"); README "Operations". Without CACHE_URL: local
+# memory under runserver (one process), else the embedded shared cache, SQLite
+# files beside the database (jwtsite/shared_cache.py, docs/limits.md).
+_cache_url = env.str("CACHE_URL", default="")
+if _cache_url:
+    CACHES = {
+        "default": env.cache_url_config(
+            _cache_url,
+            backend="jwtsite.cache.ResilientRedisCache" if _cache_url.startswith(("redis://", "rediss://")) else None,
+        ),
+    }
+elif shared_cache.is_runserver():
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {"default": shared_cache.embedded_cache(shared_cache.default_location(DATABASES["default"], BASE_DIR))}
 CACHE_OUTAGE_POLICY = env.str("CACHE_OUTAGE_POLICY", default="open")
 if CACHE_OUTAGE_POLICY not in ("open", "closed"):
     raise ImproperlyConfigured(f"CACHE_OUTAGE_POLICY must be 'open' or 'closed', not {CACHE_OUTAGE_POLICY!r}.")
