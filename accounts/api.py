@@ -67,6 +67,11 @@ class AuthAPIView(APIView):
     def audit(self, event: str, **details) -> None:
         audit.audit(event, client=client_info(self.request), **details)
 
+    def finalize_response(self, request: Request, response, *args, **kwargs):
+        # A sign-in refused before its credentials were checked (another throttle, a 400) failed nothing.
+        limits.sign_in_settled(getattr(request, "sign_in_reservation", None))
+        return super().finalize_response(request, response, *args, **kwargs)
+
     def check_permissions(self, request: Request) -> None:
         # Throttles that need no body run before anything reads it (the CSRF
         # check reads a form body): a request they refuse costs no parsing.
@@ -97,12 +102,16 @@ class AuthAPIView(APIView):
     def validated_credentials(self, serializer_class: type[Serializer]) -> dict:
         """Checks username and password; a failure is audited and answered with the generic 401."""
         data = serializer_class(data=self.request.data, context={"request": self.request})
+        reservation = getattr(self.request, "sign_in_reservation", None)
         try:
             data.is_valid(raise_exception=True)
         except exceptions.AuthenticationFailed:
             self.audit(audit.LOGIN_FAILED, username=attempted_username(self.request))
-            limits.sign_in_failed(username=limits.username_in(self.request.data), client=client_info(self.request))
+            username = limits.username_in(self.request.data)
+            limits.sign_in_failed(username=username, client=client_info(self.request), reservation=reservation)
             raise
+        finally:
+            limits.sign_in_settled(reservation)  # any other outcome is no failed sign-in
         return data.validated_data
 
     def sign_in_checks(self, user, *, bearer: bool, first_factor: str = PASSWORD) -> sign_in.SignInStep:
