@@ -82,7 +82,7 @@ class AuthAPIView(APIView):
         self._check_throttles(request, reading_body=True)
 
     def _check_throttles(self, request: Request, *, reading_body: bool) -> None:
-        throttles = [throttle for throttle in self.get_throttles() if getattr(throttle, "reads_body", False) == reading_body]
+        throttles = [each for each in self.get_throttles() if getattr(each, "reads_body", False) == reading_body]
         waits = [throttle.wait() for throttle in throttles if not throttle.allow_request(request, self)]
         if waits:
             self.throttled(request, max((wait for wait in waits if wait is not None), default=None), body=reading_body)

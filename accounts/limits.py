@@ -17,6 +17,7 @@ that would exceed it revokes the user's oldest live sessions, like any other
 revocation, so no script can grow one user's session list without limit.
 """
 
+import contextlib
 import hashlib
 import time
 import unicodedata
@@ -138,10 +139,8 @@ def sign_in_settled(reservation: Reservation | None) -> None:
 
 
 def _take_back(key: str) -> None:
-    try:
+    with contextlib.suppress(ValueError):  # the window's counter expired meanwhile
         cache.decr(key)
-    except ValueError:  # the window's counter expired meanwhile
-        pass
 
 
 def _signed_in_from(username: str, ip_address: str | None) -> bool:

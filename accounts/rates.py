@@ -12,6 +12,7 @@ within one period (docs/limits.md). A refused attempt is taken back, as DRF
 does not count it either.
 """
 
+import contextlib
 import time
 from dataclasses import dataclass
 
@@ -66,10 +67,8 @@ def hit(key: str, rate: Rate) -> float | None:
     current = increment(current_key, 2 * rate.period)
     if previous * (1 - into) + current <= rate.count:
         return None
-    try:
+    with contextlib.suppress(ValueError):  # the counter expired meanwhile: nothing to take back
         cache.decr(current_key)
-    except ValueError:  # the counter expired meanwhile: nothing to take back
-        pass
     return _wait(rate, previous, current - 1, into)
 
 
@@ -83,4 +82,3 @@ def _wait(rate: Rate, previous: int, current: int, into: float) -> float:
     rest = (1 - into) * rate.period
     needed = 1 - (rate.count - 1) / current if current else 0.0
     return max(rest + max(needed, 0.0) * rate.period, 1.0)
-

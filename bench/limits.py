@@ -11,6 +11,7 @@ bench/results-limits.md; docs/limits.md quotes it.
 """
 
 import argparse
+import logging
 import os
 import statistics
 import sys
@@ -22,6 +23,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 RESULTS = REPO / "bench" / "results-limits.md"
+COLUMNS = ("ms", "calls", "cache_us", "underneath")
 OPERATIONS = ("add", "get", "set", "incr", "decr", "delete", "get_many", "touch", "has_key")
 
 
@@ -125,8 +127,6 @@ def main() -> None:
     from accounts.models import User
     from jwtsite import shared_cache
 
-    import logging
-
     logging.getLogger("django.request").setLevel(logging.ERROR)
     settings.ALLOWED_HOSTS = ["testserver"]
     settings.EMAIL_SEND_IN_BACKGROUND = False
@@ -166,10 +166,8 @@ def main() -> None:
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, right, wrong in rows:
-        lines.append(
-            f"| {name} | {right['ms']:.1f} | {right['calls']:.0f} | {right['cache_us']:.0f} | {right['underneath']:.0f} "
-            f"| {wrong['ms']:.1f} | {wrong['calls']:.0f} | {wrong['cache_us']:.0f} | {wrong['underneath']:.0f} |"
-        )
+        cells = [" | ".join(f"{r[k]:.{1 if k == 'ms' else 0}f}" for k in COLUMNS) for r in (right, wrong)]
+        lines.append(f"| {name} | {cells[0]} | {cells[1]} |")
     RESULTS.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

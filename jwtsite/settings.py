@@ -327,6 +327,11 @@ MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="jwtsite")
 # Second-factor codes checked (sign-in, confirming two-factor), per user and per client IP.
 MFA_CODE_RATE_USER = env.str("MFA_CODE_RATE_USER", default="5/min")
 MFA_CODE_RATE_IP = env.str("MFA_CODE_RATE_IP", default="30/min")
+# Wrong second-factor codes after the right password (per user, within LOGIN_FAILURES_USERNAME's
+# window) after which the user is mailed that someone has their password (mfa/failures.py).
+MFA_FAILURE_NOTICE_AFTER = env.int("MFA_FAILURE_NOTICE_AFTER", default=3)
+if MFA_FAILURE_NOTICE_AFTER < 1:
+    raise ImproperlyConfigured(f"MFA_FAILURE_NOTICE_AFTER must be at least 1, not {MFA_FAILURE_NOTICE_AFTER}.")
 # Passkey sign-in ceremonies (options, then the assertion), per client IP.
 PASSKEY_LOGIN_RATE_IP = env.str("PASSKEY_LOGIN_RATE_IP", default="30/min")
 

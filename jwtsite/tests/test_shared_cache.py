@@ -94,9 +94,9 @@ class TestChoice:
         env = server_env(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
         if cache_url:
             env["CACHE_URL"] = cache_url
-        code = "import django; django.setup(); from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
+        code = "import django; django.setup(); from django.conf import settings; print(settings.CACHES)"
         done = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True)
-        assert done.stdout.strip() == backend, done.stderr
+        assert f"'BACKEND': '{backend}'" in done.stdout, done.stderr
 
 
 class TestRefusal:
