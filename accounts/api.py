@@ -7,6 +7,7 @@ themselves stay in accounts/services.py.
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
+from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.serializers import Serializer
@@ -17,6 +18,7 @@ from accounts.client import client_info
 from accounts.exceptions import InvalidRefreshToken, RefreshTokenReused, SessionError
 from accounts.permissions import CanIssueTokens, CsrfProtected, HasUserRows
 from accounts.tokens import PASSWORD, SESSION_CLAIM, Claims, IssuedTokens
+from jwtsite.parsers import SafeJSONParser
 
 WWW_AUTHENTICATE = 'Bearer realm="api"'
 SETS_COOKIES = "Sets the httpOnly `access_token` and `refresh_token` cookies."
@@ -56,6 +58,8 @@ class AuthAPIView(APIView):
 
     throttled_event = audit.THROTTLED
     needs_user_rows = True
+    # JSON, and the browsable API's urlencoded form; jwtsite/middleware.py refuses the rest before it is read.
+    parser_classes = [SafeJSONParser, FormParser]
 
     def get_permissions(self):
         permissions = super().get_permissions()

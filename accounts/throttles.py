@@ -106,5 +106,21 @@ class PasswordCheckIPThrottle(PerIPThrottle):
     rate_setting = "PASSWORD_CHECK_RATE_IP"
 
 
+class RevocationFeedThrottle(SettingRateThrottle):
+    """Reads of the revocation feed per feed key and client IP (``REVOCATION_FEED_RATE``).
+
+    One follower polls every ``REVOCATION_POLL_INTERVAL`` (240 reads a minute
+    at 0.25 s), and each process of a verifying-only server runs its own: the
+    default leaves room for 25 of them behind one address (docs/limits.md).
+    """
+
+    scope = "revocation_feed"
+    rate_setting = "REVOCATION_FEED_RATE"
+
+    def ident(self, request) -> str | None:
+        key = request.headers.get("Authorization", "")
+        return f"{canonical_digest(key)[:16]}:{self.get_ident(request)}"
+
+
 LOGIN_THROTTLES = [LoginUsernameThrottle, LoginIPThrottle, LoginFailureCeilingThrottle]
 PASSWORD_CHECK_THROTTLES = [PasswordCheckUserThrottle, PasswordCheckIPThrottle]

@@ -63,6 +63,8 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before anything reads a body (the CSRF check reads forms): auth bodies are JSON or urlencoded.
+    "jwtsite.middleware.AuthBodyTypeMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -339,6 +341,8 @@ PASSKEY_LOGIN_RATE_IP = env.str("PASSKEY_LOGIN_RATE_IP", default="30/min")
 # ------------------------------------------------------------------------------
 REVOCATION_FEED_URL = env.str("REVOCATION_FEED_URL", default="")
 REVOCATION_FEED_KEY = env.str("REVOCATION_FEED_KEY", default="")
+# Feed reads per key and client IP: 25 followers polling every 0.25 s behind one address (docs/limits.md).
+REVOCATION_FEED_RATE = env.str("REVOCATION_FEED_RATE", default="6000/min")
 # Every process follows the revocations in a background thread (accounts/revocation/):
 # how often it reads them, how old its view may grow before it is stale, and what a
 # verifying-only server on its own database does then ("honour" tokens to expiry, or "refuse").
