@@ -316,7 +316,11 @@ EMAIL_SEND_RATE_USER = env.str("EMAIL_SEND_RATE_USER", default="5/hour")
 # SIGN-IN SEAMS: checks other apps add to signing in (accounts/sign_in.py), and
 # the ways a signed-in user re-authenticates (accounts/reauthentication.py).
 SIGN_IN_CHECKS = ["emails.checks.verified_email", "mfa.checks.second_factor"]
-REAUTHENTICATION_METHODS = ["accounts.reauthentication.password", "mfa.reauthentication.passkey"]
+REAUTHENTICATION_METHODS = [
+    "accounts.reauthentication.password",
+    "mfa.reauthentication.passkey",
+    "mfa.reauthentication.code",
+]
 
 # PASSKEYS AND TWO-FACTOR (mfa/; the relying party is SITE_URL, below)
 # ------------------------------------------------------------------------------

@@ -29,3 +29,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 if CACHES["default"]["BACKEND"] == "jwtsite.shared_cache.EmbeddedCache":  # noqa: F405
     CACHES["default"]["LOCATION"] = tempfile.mkdtemp(prefix="jwtsite-test-cache-")  # noqa: F405
     atexit.register(shutil.rmtree, CACHES["default"]["LOCATION"], ignore_errors=True)  # noqa: F405
+
+# The auth API takes JSON (or urlencoded forms), never multipart, DRF's test client's default.
+REST_FRAMEWORK = {**REST_FRAMEWORK, "TEST_REQUEST_DEFAULT_FORMAT": "json"}  # noqa: F405
