@@ -105,6 +105,19 @@ def sign_in_reserve(*, username: str, client: ClientInfo) -> tuple[Reservation |
     return None, max(ends_at - wall_clock(), 1.0)
 
 
+def sign_in_wait(*, username: str, client: ClientInfo) -> float | None:
+    """Seconds before ``username`` may be tried again from ``client``, or ``None``; counts nothing.
+
+    A look only: attempts racing past it are not held back. A sign-in that
+    checks credentials reserves instead (``sign_in_reserve``).
+    """
+    limit, _ = failure_ceiling()
+    key, _, ends_at = _failures_key(username)
+    if (cache.get(key) or 0) < limit or _signed_in_from(username, client.ip_address):
+        return None
+    return max(ends_at - wall_clock(), 1.0)
+
+
 def sign_in_failed(*, username: str | None, client: ClientInfo, reservation: Reservation | None = None) -> None:
     """Counts a failed sign-in against ``username`` (over every IP); ``reservation`` counted it already.
 
