@@ -11,8 +11,10 @@ bench/results-limits.md; docs/limits.md quotes it.
 """
 
 import argparse
+import atexit
 import logging
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -105,6 +107,7 @@ def main() -> None:
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="jwtsite-bench-limits-"))
+    atexit.register(shutil.rmtree, work, ignore_errors=True)
     os.environ.update(
         DJANGO_SETTINGS_MODULE="jwtsite.settings",
         DJANGO_SECRET_KEY="bench-only",
