@@ -13,6 +13,10 @@
 | ``GUNICORN_PRELOAD`` | ``1`` | load Django once in the master, then fork (less memory, faster restarts) |
 | ``GUNICORN_CONTROL_SOCKET`` | unset (off) | a path enables gunicorn's control socket |
 
+Several workers need a cache they share (throttles and ceilings count
+there): ``on_starting`` refuses to start more than one on a per-process cache
+(``CACHE_URL=locmemcache://``), with one line naming ``CACHE_URL``.
+
 Preloading is safe here: importing ``jwtsite.wsgi`` opens no database or cache
 connection (Django connects lazily, on a worker's first query), and
 ``pre_fork`` closes any the master might have opened, so no worker ever
@@ -60,6 +64,15 @@ _control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
 control_socket_disable = not _control_socket
 if _control_socket:
     control_socket = _control_socket
+
+
+def on_starting(server) -> None:
+    """Refuses to start several workers that would each count every limit on their own (docs/limits.md)."""
+    from jwtsite.shared_cache import per_process_refusal
+
+    refusal = per_process_refusal(workers=server.cfg.workers)
+    if refusal:
+        raise SystemExit(refusal)
 
 
 def pre_fork(server, worker) -> None:

@@ -7,6 +7,7 @@ themselves stay in accounts/services.py.
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
+from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.serializers import Serializer
@@ -17,6 +18,7 @@ from accounts.client import client_info
 from accounts.exceptions import InvalidRefreshToken, RefreshTokenReused, SessionError
 from accounts.permissions import CanIssueTokens, CsrfProtected, HasUserRows
 from accounts.tokens import PASSWORD, SESSION_CLAIM, Claims, IssuedTokens
+from jwtsite.parsers import SafeJSONParser
 
 WWW_AUTHENTICATE = 'Bearer realm="api"'
 SETS_COOKIES = "Sets the httpOnly `access_token` and `refresh_token` cookies."
@@ -56,6 +58,8 @@ class AuthAPIView(APIView):
 
     throttled_event = audit.THROTTLED
     needs_user_rows = True
+    # JSON, and the browsable API's urlencoded form; jwtsite/middleware.py refuses the rest before it is read.
+    parser_classes = [SafeJSONParser, FormParser]
 
     def get_permissions(self):
         permissions = super().get_permissions()
@@ -67,13 +71,34 @@ class AuthAPIView(APIView):
     def audit(self, event: str, **details) -> None:
         audit.audit(event, client=client_info(self.request), **details)
 
-    def throttled(self, request: Request, wait: float | None) -> None:
+    def finalize_response(self, request: Request, response, *args, **kwargs):
+        # A sign-in refused before its credentials were checked (another throttle, a 400) failed nothing.
+        limits.sign_in_settled(getattr(request, "sign_in_reservation", None))
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    def check_permissions(self, request: Request) -> None:
+        # Throttles that need no body run before anything reads it (the CSRF
+        # check reads a form body): a request they refuse costs no parsing.
+        self._check_throttles(request, reading_body=False)
+        super().check_permissions(request)
+
+    def check_throttles(self, request: Request) -> None:
+        self._check_throttles(request, reading_body=True)
+
+    def _check_throttles(self, request: Request, *, reading_body: bool) -> None:
+        throttles = [each for each in self.get_throttles() if getattr(each, "reads_body", False) == reading_body]
+        waits = [throttle.wait() for throttle in throttles if not throttle.allow_request(request, self)]
+        if waits:
+            self.throttled(request, max((wait for wait in waits if wait is not None), default=None), body=reading_body)
+
+    def throttled(self, request: Request, wait: float | None, *, body: bool = True) -> None:
+        """Audits and raises the 429; the username is logged only when the body was read anyway (``body``)."""
         user_id = request.user.pk if getattr(request, "user", None) and request.user.is_authenticated else None
         self.audit(
             self.throttled_event,
             user_id=user_id,
             path=request.path,
-            username=attempted_username(request),
+            username=attempted_username(request) if body else None,
             retry_after=wait,
         )
         super().throttled(request, wait)
@@ -81,12 +106,16 @@ class AuthAPIView(APIView):
     def validated_credentials(self, serializer_class: type[Serializer]) -> dict:
         """Checks username and password; a failure is audited and answered with the generic 401."""
         data = serializer_class(data=self.request.data, context={"request": self.request})
+        reservation = getattr(self.request, "sign_in_reservation", None)
         try:
             data.is_valid(raise_exception=True)
         except exceptions.AuthenticationFailed:
             self.audit(audit.LOGIN_FAILED, username=attempted_username(self.request))
-            limits.sign_in_failed(username=limits.username_in(self.request.data), client=client_info(self.request))
+            username = limits.username_in(self.request.data)
+            limits.sign_in_failed(username=username, client=client_info(self.request), reservation=reservation)
             raise
+        finally:
+            limits.sign_in_settled(reservation)  # any other outcome is no failed sign-in
         return data.validated_data
 
     def sign_in_checks(self, user, *, bearer: bool, first_factor: str = PASSWORD) -> sign_in.SignInStep:

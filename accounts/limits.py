@@ -17,10 +17,12 @@ that would exceed it revokes the user's oldest live sessions, like any other
 revocation, so no script can grow one user's session list without limit.
 """
 
+import contextlib
 import hashlib
 import time
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -31,11 +33,11 @@ from django.db.models import Q, QuerySet
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
-from accounts import audit, identity
+from accounts import audit, identity, rates
 from accounts.client import ClientInfo, client_info
 from accounts.models import Session, User
 
-PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+PERIODS = rates.PERIODS
 
 
 def wall_clock() -> float:
@@ -77,22 +79,62 @@ def _failures_key(username: str) -> tuple[str, int, float]:
     return f"login_failures:{canonical_digest(username)}:{index}", window, (index + 1) * window
 
 
-def sign_in_failed(*, username: str | None, client: ClientInfo) -> int:
-    """Counts a failed sign-in against ``username`` (over every IP); the count in this window.
+@dataclass
+class Reservation:
+    """A sign-in in flight, already counted as a failure until it proves otherwise (see ``sign_in_reserve``)."""
 
-    Reaching the ceiling is audited once per window (``login_failure_ceiling_reached``).
+    username: str
+    key: str
+    settled: bool = False
+
+
+def sign_in_reserve(*, username: str, client: ClientInfo) -> tuple[Reservation | None, float | None]:
+    """Counts a sign-in about to check ``username``'s credentials as failed, unless over the ceiling.
+
+    ``(reservation, None)`` when it may go on; ``(None, seconds to wait)``
+    when the ceiling is reached and ``client`` never signed in to the account
+    from its IP. Counting before the check keeps the ceiling exact when
+    attempts race each other (several workers, one counter): the sign-in
+    settles it with ``sign_in_failed`` (kept) or ``sign_in_settled`` (taken back).
     """
-    if username is None:
-        return 0
+    limit, window = failure_ceiling()
+    key, _, ends_at = _failures_key(username)
+    if rates.increment(key, window) <= limit or _signed_in_from(username, client.ip_address):
+        return Reservation(username=username, key=key), None
+    _take_back(key)
+    return None, max(ends_at - wall_clock(), 1.0)
+
+
+def sign_in_wait(*, username: str, client: ClientInfo) -> float | None:
+    """Seconds before ``username`` may be tried again from ``client``, or ``None``; counts nothing.
+
+    A look only: attempts racing past it are not held back. A sign-in that
+    checks credentials reserves instead (``sign_in_reserve``).
+    """
     limit, _ = failure_ceiling()
-    key, window, _ = _failures_key(username)
-    cache.add(key, 0, window)
-    try:
-        failures = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, window)
-        failures = 1
-    if failures == limit:
+    key, _, ends_at = _failures_key(username)
+    if (cache.get(key) or 0) < limit or _signed_in_from(username, client.ip_address):
+        return None
+    return max(ends_at - wall_clock(), 1.0)
+
+
+def sign_in_failed(*, username: str | None, client: ClientInfo, reservation: Reservation | None = None) -> None:
+    """Counts a failed sign-in against ``username`` (over every IP); ``reservation`` counted it already.
+
+    Failures of the second step (a wrong code, a refused passkey) count here
+    too. Reaching the ceiling is audited once per window (``login_failure_ceiling_reached``).
+    """
+    if reservation is not None and not reservation.settled:
+        reservation.settled = True
+        username, key = reservation.username, reservation.key
+        failures = cache.get(key) or 0
+    elif username is not None:
+        key, window, _ = _failures_key(username)
+        failures = rates.increment(key, window)
+    else:
+        return
+    limit, window = failure_ceiling()
+    if failures >= limit and cache.add(f"{key}:reached", 1, window):
         audit.audit(
             audit.LOGIN_FAILURE_CEILING_REACHED,
             client=client,
@@ -100,16 +142,18 @@ def sign_in_failed(*, username: str | None, client: ClientInfo) -> int:
             failures=failures,
             window=window,
         )
-    return failures
 
 
-def sign_in_wait(*, username: str, client: ClientInfo) -> float | None:
-    """Seconds before ``username`` may be tried again from ``client``, or ``None`` when it may be now."""
-    limit, _ = failure_ceiling()
-    key, _, ends_at = _failures_key(username)
-    if (cache.get(key) or 0) < limit or _signed_in_from(username, client.ip_address):
-        return None
-    return max(ends_at - wall_clock(), 1.0)
+def sign_in_settled(reservation: Reservation | None) -> None:
+    """The reserved sign-in did not fail its credentials (it succeeded, or never got to them): taken back."""
+    if reservation is not None and not reservation.settled:
+        reservation.settled = True
+        _take_back(reservation.key)
+
+
+def _take_back(key: str) -> None:
+    with contextlib.suppress(ValueError):  # the window's counter expired meanwhile
+        cache.decr(key)
 
 
 def _signed_in_from(username: str, ip_address: str | None) -> bool:
@@ -124,13 +168,17 @@ def _signed_in_from(username: str, ip_address: str | None) -> bool:
 class LoginFailureCeilingThrottle(BaseThrottle):
     """Refuses sign-in to a username that reached ``LOGIN_FAILURES_USERNAME`` (see the module docstring).
 
-    It counts nothing itself: failures are counted where credentials are
-    checked (``sign_in_failed``).
+    An attempt it lets through is reserved (``sign_in_reserve``) on the
+    request, as ``request.sign_in_reservation``, for the view to settle.
     """
+
+    reads_body = True
 
     def allow_request(self, request: Request, view) -> bool:
         username = username_in(request.data)
-        self._wait = None if username is None else sign_in_wait(username=username, client=client_info(request))
+        self._wait = None
+        if username is not None:
+            request.sign_in_reservation, self._wait = sign_in_reserve(username=username, client=client_info(request))
         return self._wait is None
 
     def wait(self) -> float | None:

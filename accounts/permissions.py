@@ -69,8 +69,14 @@ class WritesNeedUserRows(HasUserRows):
 
 
 class ReauthenticationRequired(exceptions.PermissionDenied):
+    """403 ``reauthentication_required``; with ``methods``, only those (``amr`` names' API spellings) will do."""
+
     default_detail = _("Confirm it is you: re-authenticate, then try again.")
     default_code = "reauthentication_required"
+
+    def __init__(self, detail=None, *, methods: list[str] | None = None) -> None:
+        super().__init__(detail)
+        self.extra = {"methods": methods} if methods else {}
 
 
 def recently_authenticated(claims) -> bool:

@@ -4,7 +4,9 @@
 ``prove(request) -> str | None``: the ``amr`` method proven, or ``None`` when
 the request does not use that way (its field is absent). A failed proof raises
 ``AuthenticationFailed`` (401). The password is accounts' own; other apps
-(passkeys) add theirs without accounts importing them.
+(passkeys, codes) add theirs without accounts importing them. A body may
+offer several proofs (a password and a code): each is checked, and every one
+proven joins the session's ``amr``.
 """
 
 from collections.abc import Callable
@@ -31,13 +33,13 @@ def password(request: Request) -> str | None:
     return PASSWORD
 
 
-def prove_identity(request: Request) -> str:
-    """The method the request proves the user's identity with; 400 when it offers none."""
-    for prove in _provers(tuple(settings.REAUTHENTICATION_METHODS)):
-        method = prove(request)
-        if method is not None:
-            return method
-    raise serializers.ValidationError({"password": [NOTHING_TO_CHECK]})
+def prove_identity(request: Request) -> tuple[str, ...]:
+    """The methods the request proves the user's identity with; 400 when it offers none."""
+    provers = _provers(tuple(settings.REAUTHENTICATION_METHODS))
+    methods = tuple(method for prove in provers if (method := prove(request)))
+    if not methods:
+        raise serializers.ValidationError({"password": [NOTHING_TO_CHECK]})
+    return methods
 
 
 @cache

@@ -171,7 +171,7 @@ class ReauthenticateInputSerializer(serializers.Serializer):
 
 
 class ReauthenticateProofSerializer(serializers.Serializer):
-    """What ``POST /api/auth/reauthenticate/`` takes: one proof, by any of ``REAUTHENTICATION_METHODS``.
+    """What ``POST /api/auth/reauthenticate/`` takes: proofs, by any of ``REAUTHENTICATION_METHODS``.
 
     Only documents the body; each method's prover validates its own field.
     """
@@ -181,6 +181,12 @@ class ReauthenticateProofSerializer(serializers.Serializer):
         required=False,
         help_text="A passkey's answer (`navigator.credentials.get()`, JSON, base64url) to the options of "
         "`POST /api/auth/passkeys/reauthenticate/options/`.",
+    )
+    code = serializers.CharField(
+        required=False,
+        max_length=64,
+        help_text="A code from the authenticator app, or a recovery code: a second factor, which turning "
+        "two-factor off and new recovery codes need when the account has one.",
     )
 
 

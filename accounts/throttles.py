@@ -2,29 +2,40 @@
 
 Each counts attempts per one thing (a client IP, a signed-in user, the value
 of a body field such as a username) at a rate read from settings at call
-time. ``/api/auth/login/`` and ``/api/token/`` use the same scopes, so their
+time, with atomic increments (accounts/rates.py), so two workers racing
+count both attempts. Throttles that need no body run first (accounts/api.py):
+a request they refuse gets its 429 before its body is read.
+``/api/auth/login/`` and ``/api/token/`` use the same scopes, so their
 attempts count together; the password change and re-authentication share
 theirs, since both check the signed-in user's password. The ceiling on failed
 sign-ins per username over every IP is accounts/limits.py's.
 """
 
 from django.conf import settings
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
 
+from accounts import rates
 from accounts.limits import LoginFailureCeilingThrottle, canonical_digest, username_in
 
 
-class SettingRateThrottle(SimpleRateThrottle):
-    """Counts requests per ``ident()`` at the rate in setting ``rate_setting``; no ident, no count."""
+class SettingRateThrottle(BaseThrottle):
+    """Counts requests per ``ident()`` at the rate in setting ``rate_setting``; no ident, no count.
 
+    ``reads_body``: its ident comes from the request's body.
+    """
+
+    scope = ""
     rate_setting = ""
+    reads_body = False
 
-    def get_rate(self) -> str:
-        return getattr(settings, self.rate_setting)
-
-    def get_cache_key(self, request, view) -> str | None:
+    def allow_request(self, request, view) -> bool:
         ident = self.ident(request)
-        return None if ident is None else self.cache_format % {"scope": self.scope, "ident": ident}
+        rate = rates.Rate.parse(getattr(settings, self.rate_setting))
+        self._wait = None if ident is None else rates.hit(f"throttle_{self.scope}_{ident}", rate)
+        return self._wait is None
+
+    def wait(self) -> float | None:
+        return self._wait
 
     def ident(self, request) -> str | None:
         raise NotImplementedError
@@ -47,6 +58,7 @@ class PerFieldThrottle(SettingRateThrottle):
     """Per value of the body field ``field``, however it is spelled."""
 
     field = ""
+    reads_body = True
 
     def ident(self, request) -> str | None:
         value = request.data.get(self.field) if hasattr(request.data, "get") else None
@@ -65,6 +77,7 @@ class LoginUsernameThrottle(SettingRateThrottle):
 
     scope = "login_username"
     rate_setting = "LOGIN_RATE_USERNAME"
+    reads_body = True
 
     def ident(self, request) -> str | None:
         # As the login serializer reads it: a number sent as the username counts too.
@@ -91,6 +104,22 @@ class PasswordCheckIPThrottle(PerIPThrottle):
 
     scope = "password_check_ip"
     rate_setting = "PASSWORD_CHECK_RATE_IP"
+
+
+class RevocationFeedThrottle(SettingRateThrottle):
+    """Reads of the revocation feed per feed key and client IP (``REVOCATION_FEED_RATE``).
+
+    One follower polls every ``REVOCATION_POLL_INTERVAL`` (240 reads a minute
+    at 0.25 s), and each process of a verifying-only server runs its own: the
+    default leaves room for 25 of them behind one address (docs/limits.md).
+    """
+
+    scope = "revocation_feed"
+    rate_setting = "REVOCATION_FEED_RATE"
+
+    def ident(self, request) -> str | None:
+        key = request.headers.get("Authorization", "")
+        return f"{canonical_digest(key)[:16]}:{self.get_ident(request)}"
 
 
 LOGIN_THROTTLES = [LoginUsernameThrottle, LoginIPThrottle, LoginFailureCeilingThrottle]

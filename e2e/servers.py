@@ -135,9 +135,12 @@ def shared_secrets() -> dict[str, str]:
 
 @dataclass
 class Gunicorn:
-    """One gunicorn server, started with the repo's ``gunicorn.conf.py``; a context manager."""
+    """One gunicorn server, started with the repo's ``gunicorn.conf.py``; a context manager.
 
-    env: dict[str, str]
+    ``env`` adds to the test process's environment; a ``None`` value removes the variable.
+    """
+
+    env: dict[str, str | None]
     log_path: Path
     workers: int = 2
     port: int = field(default_factory=free_port)
@@ -157,6 +160,7 @@ class Gunicorn:
             "PORT": str(self.port),
             "WEB_CONCURRENCY": str(self.workers),
         }
+        env = {name: value for name, value in env.items() if value is not None}  # None: unset it
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(

@@ -5,7 +5,7 @@ Each names the device (in words, and its IP) and the time, and links to
 token that signs anyone in. Sent for: a sign-in from a device new to the
 user, a password change or reset, an email change (to the old address), and,
 from other apps, passkeys added or removed, two-factor turned off, a recovery
-code used.
+code used, second-factor codes failed after the right password.
 """
 
 from dataclasses import dataclass
@@ -39,6 +39,11 @@ KINDS = {
     "passkey_added": NoticeKind("A passkey was added", "A passkey named “{name}” was added to your account."),
     "passkey_removed": NoticeKind("A passkey was removed", "The passkey named “{name}” was removed from your account."),
     "two_factor_disabled": NoticeKind("Two-factor sign-in was turned off", "Two-factor sign-in was turned off."),
+    "second_factor_failed": NoticeKind(
+        "Someone has your password",
+        "Someone entered your password, then failed the second step of signing in {failures} times. "
+        "If it was not you, someone has your password: change it now, and check your devices.",
+    ),
     "recovery_code_used": NoticeKind("A recovery code was used", "A recovery code was used to sign in; {left}."),
 }
 

@@ -89,8 +89,15 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     return response
 
 
-def error_body(exc: exceptions.APIException) -> dict[str, str]:
-    """``{"detail", "code"}`` for any APIException, including simplejwt's dict details."""
+def error_body(exc: exceptions.APIException) -> dict:
+    """``{"detail", "code"}`` for any APIException, including simplejwt's dict details, plus its ``extra``.
+
+    ``extra``: what the client needs to go on (the methods that would do), never a secret.
+    """
+    return {**_detail_and_code(exc), **getattr(exc, "extra", {})}
+
+
+def _detail_and_code(exc: exceptions.APIException) -> dict[str, str]:
     detail, codes = exc.detail, exc.get_codes()
     if isinstance(detail, dict):
         # simplejwt's InvalidToken carries {"detail", "code", "messages"}.

@@ -1,4 +1,4 @@
-"""Middleware that keeps every ``/api/`` error JSON, debug mode included."""
+"""Middleware that keeps every ``/api/`` error JSON, debug mode included, and refuses auth bodies of other kinds."""
 
 import logging
 from collections.abc import Callable
@@ -50,3 +50,35 @@ class JsonApiErrorsMiddleware:
 
 def server_error_response() -> JsonResponse:
     return JsonResponse({"detail": "A server error occurred.", "code": "server_error"}, status=500)
+
+
+# The auth endpoints take JSON, and urlencoded forms (the browsable API's); never files.
+AUTH_PREFIXES = ("/api/auth/", "/api/token/")
+AUTH_BODY_TYPES = ("application/json", "application/x-www-form-urlencoded")
+
+
+class AuthBodyTypeMiddleware:
+    """Answers 415 JSON to a body under ``AUTH_PREFIXES`` that is neither JSON nor a urlencoded form.
+
+    It looks at ``Content-Type`` only, before anything reads the body: a
+    multipart upload is never parsed, nor spooled to disk (the CSRF check
+    would read it as a form otherwise).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(AUTH_PREFIXES) and has_body(request):
+            media_type = request.content_type or ""
+            if media_type.lower() not in AUTH_BODY_TYPES:
+                return JsonResponse(
+                    {"detail": f'Unsupported media type "{media_type}" in request.', "code": "unsupported_media_type"},
+                    status=415,
+                )
+        return self.get_response(request)
+
+
+def has_body(request: HttpRequest) -> bool:
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    return request.META.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked" or length.strip() not in ("", "0")

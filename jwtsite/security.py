@@ -1,4 +1,4 @@
-"""Response hardening: a Content-Security-Policy on every response, no caching of auth answers.
+"""Response hardening: a Content-Security-Policy on every response, no caching of auth answers, private API answers.
 
 Django's ``SecurityMiddleware`` already sends HSTS, ``X-Content-Type-Options``
 and ``Referrer-Policy``, and ``XFrameOptionsMiddleware`` sends
@@ -9,15 +9,22 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.utils.cache import add_never_cache_headers
+from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
 
 # Answers that carry who the user is or set auth cookies: a shared cache or the
 # browser's back button must never replay them, errors (401, 403, 429) included.
 NO_STORE_PREFIXES = ("/api/auth/", "/api/me/", "/api/token/")
+# Every other API answer may depend on who asks (the access cookie, a Bearer
+# token): a shared cache may keep none, a browser's cache keys it on both.
+PRIVATE_PREFIXES = ("/api/",)
+CREDENTIAL_HEADERS = ("Cookie", "Authorization")
 
 
 class SecurityHeadersMiddleware:
     """Adds ``Content-Security-Policy`` to every response and ``Cache-Control: no-store`` to auth answers.
+
+    Every other ``/api/`` answer is ``Cache-Control: private`` (unless it says
+    ``public`` itself), and all of them ``Vary: Cookie, Authorization``.
 
     The policy is ``settings.CONTENT_SECURITY_POLICY``, read per request; DRF
     responses rendered as HTML (the browsable API, Swagger UI) under a prefix of
@@ -36,7 +43,16 @@ class SecurityHeadersMiddleware:
             response["Content-Security-Policy"] = policy_for(request.path, response)
         if request.path.startswith(NO_STORE_PREFIXES):
             add_never_cache_headers(response)
+        if request.path.startswith(PRIVATE_PREFIXES):
+            keep_private(response)
         return response
+
+
+def keep_private(response: HttpResponse) -> None:
+    cache_control = response.get("Cache-Control", "")
+    if "public" not in cache_control and "no-store" not in cache_control:
+        patch_cache_control(response, private=True)
+    patch_vary_headers(response, CREDENTIAL_HEADERS)
 
 
 def policy_for(path: str, response: HttpResponse) -> str:

@@ -12,6 +12,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.crypto import salted_hmac
 
+from jwtsite import shared_cache
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -61,6 +63,8 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before anything reads a body (the CSRF check reads forms): auth bodies are JSON or urlencoded.
+    "jwtsite.middleware.AuthBodyTypeMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -116,17 +120,25 @@ DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("DJANGO_CONN_HEAL
 
 # CACHES
 # ------------------------------------------------------------------------------
-# Throttle counters live here, so every server process must share it (Redis).
-# With Redis, jwtsite/cache.py: while Redis is unreachable each process serves
-# from its own memory ("open"), or refuses what needs the cache with 503
-# cache_unavailable ("closed"); docs/operations.md.
-_cache_url = env.str("CACHE_URL", default="locmemcache://")
-CACHES = {
-    "default": env.cache_url_config(
-        _cache_url,
-        backend="jwtsite.cache.ResilientRedisCache" if _cache_url.startswith(("redis://", "rediss://")) else None,
-    ),
-}
+# Throttle counters and the failed-sign-in ceiling live here, so every server
+# process must share it (API.md: limits count once for the whole site). With
+# CACHE_URL=redis://, jwtsite/cache.py: while Redis is unreachable each process
+# serves from its own memory ("open"), or refuses what needs the cache with 503
+# cache_unavailable ("closed"); docs/operations.md. Without CACHE_URL: local
+# memory under runserver (one process), else the embedded shared cache, SQLite
+# files beside the database (jwtsite/shared_cache.py, docs/limits.md).
+_cache_url = env.str("CACHE_URL", default="")
+if _cache_url:
+    CACHES = {
+        "default": env.cache_url_config(
+            _cache_url,
+            backend="jwtsite.cache.ResilientRedisCache" if _cache_url.startswith(("redis://", "rediss://")) else None,
+        ),
+    }
+elif shared_cache.is_runserver():
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {"default": shared_cache.embedded_cache(shared_cache.default_location(DATABASES["default"], BASE_DIR))}
 CACHE_OUTAGE_POLICY = env.str("CACHE_OUTAGE_POLICY", default="open")
 if CACHE_OUTAGE_POLICY not in ("open", "closed"):
     raise ImproperlyConfigured(f"CACHE_OUTAGE_POLICY must be 'open' or 'closed', not {CACHE_OUTAGE_POLICY!r}.")
@@ -304,7 +316,11 @@ EMAIL_SEND_RATE_USER = env.str("EMAIL_SEND_RATE_USER", default="5/hour")
 # SIGN-IN SEAMS: checks other apps add to signing in (accounts/sign_in.py), and
 # the ways a signed-in user re-authenticates (accounts/reauthentication.py).
 SIGN_IN_CHECKS = ["emails.checks.verified_email", "mfa.checks.second_factor"]
-REAUTHENTICATION_METHODS = ["accounts.reauthentication.password", "mfa.reauthentication.passkey"]
+REAUTHENTICATION_METHODS = [
+    "accounts.reauthentication.password",
+    "mfa.reauthentication.passkey",
+    "mfa.reauthentication.code",
+]
 
 # PASSKEYS AND TWO-FACTOR (mfa/; the relying party is SITE_URL, below)
 # ------------------------------------------------------------------------------
@@ -317,6 +333,11 @@ MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="jwtsite")
 # Second-factor codes checked (sign-in, confirming two-factor), per user and per client IP.
 MFA_CODE_RATE_USER = env.str("MFA_CODE_RATE_USER", default="5/min")
 MFA_CODE_RATE_IP = env.str("MFA_CODE_RATE_IP", default="30/min")
+# Wrong second-factor codes after the right password (per user, within LOGIN_FAILURES_USERNAME's
+# window) after which the user is mailed that someone has their password (mfa/failures.py).
+MFA_FAILURE_NOTICE_AFTER = env.int("MFA_FAILURE_NOTICE_AFTER", default=3)
+if MFA_FAILURE_NOTICE_AFTER < 1:
+    raise ImproperlyConfigured(f"MFA_FAILURE_NOTICE_AFTER must be at least 1, not {MFA_FAILURE_NOTICE_AFTER}.")
 # Passkey sign-in ceremonies (options, then the assertion), per client IP.
 PASSKEY_LOGIN_RATE_IP = env.str("PASSKEY_LOGIN_RATE_IP", default="30/min")
 
@@ -324,6 +345,8 @@ PASSKEY_LOGIN_RATE_IP = env.str("PASSKEY_LOGIN_RATE_IP", default="30/min")
 # ------------------------------------------------------------------------------
 REVOCATION_FEED_URL = env.str("REVOCATION_FEED_URL", default="")
 REVOCATION_FEED_KEY = env.str("REVOCATION_FEED_KEY", default="")
+# Feed reads per key and client IP: 25 followers polling every 0.25 s behind one address (docs/limits.md).
+REVOCATION_FEED_RATE = env.str("REVOCATION_FEED_RATE", default="6000/min")
 # Every process follows the revocations in a background thread (accounts/revocation/):
 # how often it reads them, how old its view may grow before it is stale, and what a
 # verifying-only server on its own database does then ("honour" tokens to expiry, or "refuse").

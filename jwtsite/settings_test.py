@@ -1,6 +1,8 @@
 """Test settings: the real settings plus a fast hasher and an in-memory mail box."""
 
+import atexit
 import os
+import shutil
 import tempfile
 
 # Tests run with debug off, as production does; they need a key to start.
@@ -22,3 +24,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": os.path.join(tempfile.gettempdir(), f"jwtsite-test-{os.getpid()}.sqlite3")
     }
+
+# The embedded shared cache of this run alone (a parallel run must not see its counts).
+if CACHES["default"]["BACKEND"] == "jwtsite.shared_cache.EmbeddedCache":  # noqa: F405
+    CACHES["default"]["LOCATION"] = tempfile.mkdtemp(prefix="jwtsite-test-cache-")  # noqa: F405
+    atexit.register(shutil.rmtree, CACHES["default"]["LOCATION"], ignore_errors=True)  # noqa: F405
+
+# The auth API takes JSON (or urlencoded forms), never multipart, DRF's test client's default.
+REST_FRAMEWORK = {**REST_FRAMEWORK, "TEST_REQUEST_DEFAULT_FORMAT": "json"}  # noqa: F405

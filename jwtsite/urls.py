@@ -22,5 +22,6 @@ urlpatterns = [
     path("", include("jwtsite.page_urls")),
 ]
 
+handler400 = "jwtsite.views.bad_request"
 handler404 = "jwtsite.views.page_not_found"
 handler500 = "jwtsite.views.server_error"

@@ -1,5 +1,6 @@
 """Site-wide views: health check and JSON error pages for API paths."""
 
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import csrf, defaults
 from django.views.decorators.cache import never_cache
@@ -32,6 +33,16 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if is_api_path(request.path):
         return not_found_response()
     return defaults.page_not_found(request, exception)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """400 raised outside the views (a ``Host`` not in ``DJANGO_ALLOWED_HOSTS``...): JSON under ``/api/``."""
+    if not is_api_path(request.path):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, DisallowedHost):
+        body = {"detail": "This site does not answer to that Host header.", "code": "invalid_host"}
+        return JsonResponse(body, status=400)
+    return JsonResponse({"detail": "Malformed request.", "code": "parse_error"}, status=400)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

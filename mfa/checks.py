@@ -16,7 +16,7 @@ from accounts.client import client_info
 from accounts.models import User
 from accounts.sign_in import SignInStep
 from accounts.tokens import PASSKEY
-from mfa import api, audit, throttles, tickets
+from mfa import api, audit, failures, throttles, tickets
 from mfa.exceptions import CodeInvalid
 from mfa.second_factor import CODE_MAX_LENGTH, second_factor_use
 
@@ -45,7 +45,7 @@ def second_factor(*, user: User, request: Request, bearer: bool, first_factor: s
     with transaction.atomic():
         proof = second_factor_use(user=user, code=code, client=client)
     if proof is None:
-        accounts_audit.audit(audit.SECOND_FACTOR_FAILED, client=client, user_id=user.pk, bearer=True)
+        failures.second_factor_failed(user=user, client=client, bearer=True)
         return SignInStep(refusal=api.unauthorized(CodeInvalid.message, CodeInvalid.code))
     if proof.recovery_codes_left is not None:
         accounts_audit.audit(

@@ -69,6 +69,7 @@ class PasskeyAlreadyRegistered(CeremonyError):
 class CredentialRejected(MfaError):
     code = "passkey_rejected"
     message = _("This passkey was not accepted.")
+    passkey = None  # the registered passkey that was refused, when there is one
 
 
 class UnknownPasskey(CredentialRejected):

@@ -61,7 +61,7 @@ def login_ticket_get(*, secret: str | None) -> LoginTicket | None:
     """The live ticket ``secret`` names, if any."""
     if not isinstance(secret, str) or not secret or len(secret) > SECRET_MAX_LENGTH:
         return None
-    return LoginTicket.objects.filter(pk=_digest(secret), expires_at__gt=timezone.now()).first()
+    return LoginTicket.objects.select_related("user").filter(pk=_digest(secret), expires_at__gt=timezone.now()).first()
 
 
 def login_ticket_redeem(*, ticket: LoginTicket, code: str, client: ClientInfo) -> SignedIn:

@@ -5,12 +5,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts import audit as accounts_audit
+from accounts import limits
 from accounts.api import SETS_COOKIES, AnonymousCookieAuthAPIView, TokenIssuingMixin, expiries
 from accounts.client import client_info
 from accounts.cookies import set_auth_cookies
 from accounts.serializers import LoginOutputSerializer
 from jwtsite.openapi import CSRF_HEADER, errors
-from mfa import api, audit, tickets
+from mfa import api, audit, failures, tickets
 from mfa.exceptions import CodeInvalid, TicketInvalid
 from mfa.throttles import CodeIPThrottle, code_attempt_wait
 from mfa.totp.serializers import SecondFactorInputSerializer
@@ -45,10 +46,19 @@ class LoginSecondFactorView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
         if wait is not None:
             self.throttled(request, wait)
         client = client_info(request)
+        # Wrong codes count toward the username's failed-sign-in ceiling, which holds here too.
+        reservation, wait = limits.sign_in_reserve(username=ticket.user.get_username(), client=client)
+        if wait is not None:
+            self.throttled(request, wait)
         try:
             signed_in = tickets.login_ticket_redeem(ticket=ticket, code=data.validated_data["code"], client=client)
-        except (CodeInvalid, TicketInvalid) as exc:
+        except CodeInvalid as exc:
+            failures.second_factor_failed(user=ticket.user, client=client, reservation=reservation, reason=exc.code)
+            return self.answer_failure(exc)
+        except TicketInvalid as exc:
             return self.failed(exc, user_id=ticket.user_id)
+        finally:
+            limits.sign_in_settled(reservation)
         if signed_in.proof.recovery_codes_left is not None:
             self.audit(audit.RECOVERY_CODE_USED, user_id=ticket.user_id, remaining=signed_in.proof.recovery_codes_left)
         self.logged_in(signed_in.tokens, remember=ticket.remember, method=signed_in.proof.method)
@@ -57,9 +67,13 @@ class LoginSecondFactorView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
         tickets.clear_ticket_cookie(response)
         return response
 
-    def failed(self, exc: CodeInvalid | TicketInvalid, *, user_id: int | None) -> Response:
-        """401 for a wrong code or a dead ticket, audited; the cookie goes with the ticket."""
+    def failed(self, exc: TicketInvalid, *, user_id: int | None) -> Response:
+        """401 for a dead ticket, audited."""
         self.audit(audit.SECOND_FACTOR_FAILED, user_id=user_id, reason=exc.code)
+        return self.answer_failure(exc)
+
+    def answer_failure(self, exc: CodeInvalid | TicketInvalid) -> Response:
+        """401 for a wrong code or a dead ticket; the cookie goes with the ticket."""
         response = api.unauthorized(exc.message, exc.code)
         if isinstance(exc, TicketInvalid) or exc.attempts_left == 0:
             tickets.clear_ticket_cookie(response)

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.revocation import store
+from accounts.throttles import RevocationFeedThrottle
 from jwtsite.openapi import errors
 
 WWW_AUTHENTICATE = 'Bearer realm="revocations"'
@@ -107,6 +108,7 @@ class RevocationFeedView(APIView):
 
     authentication_classes = [RevocationFeedKeyAuthentication]
     permission_classes = [IsAuthenticated]
+    throttle_classes = [RevocationFeedThrottle]
     renderer_classes = [JSONRenderer]
 
     @extend_schema(
@@ -115,7 +117,7 @@ class RevocationFeedView(APIView):
             OpenApiParameter("after", str, description="The previous answer's `cursor`; omit for everything in force."),
             OpenApiParameter("limit", int, description=f"At most this many entries (1-{store.PAGE_SIZE})."),
         ],
-        responses={200: RevocationFeedOutputSerializer, **errors(400, 401)},
+        responses={200: RevocationFeedOutputSerializer, **errors(400, 401, 429)},
     )
     def get(self, request: Request) -> Response:
         data = RevocationFeedInputSerializer(data=request.query_params)

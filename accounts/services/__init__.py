@@ -14,6 +14,7 @@ from accounts.services.sessions import (
 )
 from accounts.services.users import (
     user_delete,
+    user_other_sessions_end,
     user_password_change,
     user_password_reset,
     user_reauthenticate,
@@ -30,6 +31,7 @@ __all__ = [
     "session_revoke_one",
     "sessions_delete_expired",
     "user_delete",
+    "user_other_sessions_end",
     "user_password_change",
     "user_password_reset",
     "user_reauthenticate",

@@ -56,18 +56,30 @@ def user_password_change(
     *, user: User, session_id: str, new_password: str, client: ClientInfo | None = None
 ) -> IssuedTokens:
     """Sets a new password, revokes every other session and re-issues this one's tokens."""
-    now = timezone.now()
     with transaction.atomic():
         user.set_password(new_password)
+        tokens = user_other_sessions_end(user=user, session_id=session_id, also_save=("password",))
+        transaction.on_commit(lambda: signals.password_changed.send(sender=User, user=user, client=client, reset=False))
+    return tokens
+
+
+def user_other_sessions_end(*, user: User, session_id: str, also_save: Sequence[str] = ()) -> IssuedTokens:
+    """Ends every session of ``user`` but ``session_id``, and every token issued before; re-issues this one's.
+
+    After a change that older sessions must not outlive (a new password,
+    two-factor turned on); ``also_save``: fields of ``user`` the change set,
+    saved in the same UPDATE. Raises ``SessionRevoked`` when ``session_id``
+    is not live.
+    """
+    now = timezone.now()
+    with transaction.atomic():
         user.token_version = F("token_version") + 1
-        user.save(update_fields=["password", "token_version"])
+        user.save(update_fields=["token_version", *also_save])
         user.refresh_from_db(fields=["token_version"])
         # The new version is the floor: this session's re-issued tokens carry it.
         revocations.record_users(User.objects.filter(pk=user.pk), now)
         session_revoke(sessions=Session.objects.filter(user_id=user.pk).exclude(pk=session_id))
-        tokens = session_reissue(user=user, session_id=session_id, now=now)
-        transaction.on_commit(lambda: signals.password_changed.send(sender=User, user=user, client=client, reset=False))
-    return tokens
+        return session_reissue(user=user, session_id=session_id, now=now)
 
 
 def user_password_reset(*, user: User, new_password: str, client: ClientInfo | None = None) -> int:

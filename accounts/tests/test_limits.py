@@ -9,6 +9,7 @@ from django.urls import reverse
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
 import accounts.limits
+from accounts.client import ClientInfo
 from accounts.models import Session
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from conftest import BrowserClient
@@ -144,6 +145,17 @@ class TestFailedSignInCeiling:
             )
             assert response.status_code == HTTPStatus.UNAUTHORIZED
         assert attempt(user, DEFAULT_PASSWORD, "198.51.100.9").status_code == HTTPStatus.TOO_MANY_REQUESTS
+
+    def test_a_look_at_the_ceiling_counts_nothing(self, ceiling, user):
+        fail_from_many_addresses(user, 3)
+        elsewhere = ClientInfo(ip_address="198.51.100.1", user_agent="")
+        assert accounts.limits.sign_in_wait(username=user.username, client=elsewhere) == HOUR - 100
+        assert accounts.limits.sign_in_wait(username=user.username, client=elsewhere) == HOUR - 100
+        assert accounts.limits.sign_in_wait(username=other_name(user), client=elsewhere) is None
+
+
+def other_name(user) -> str:
+    return f"{user.username}-other"
 
 
 class TestLiveSessionBound:

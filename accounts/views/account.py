@@ -29,7 +29,9 @@ from jwtsite.openapi import CSRF_HEADER, errors
 
 
 class ReauthenticateView(TokenIssuingMixin, CookieAuthAPIView):
-    """Takes ``password`` or a passkey ``assertion``; re-issues this session's tokens with a fresh ``auth_time``.
+    """Takes ``password``, a passkey ``assertion`` or a second-factor ``code``; re-issues this session's tokens.
+
+    The session's ``auth_time`` becomes now, its ``amr`` what was proven.
 
     Cookie clients get new cookies and the expiries; a Bearer client gets its
     new pair in the body, as from ``/api/token/refresh/``.
@@ -49,16 +51,17 @@ class ReauthenticateView(TokenIssuingMixin, CookieAuthAPIView):
     )
     def post(self, request: Request) -> Response:
         try:
-            method = reauthentication.prove_identity(request)
+            methods = reauthentication.prove_identity(request)
         except exceptions.AuthenticationFailed:
             self.audit(audit.REAUTHENTICATION_FAILED, user_id=request.user.pk, session_id=current_session_id(request))
             raise
         try:
             tokens = services.user_reauthenticate(
-                user=request.user, session_id=current_session_id(request), methods=(method,)
+                user=request.user, session_id=current_session_id(request), methods=methods
             )
         except SessionError as exc:
             raise session_failed(exc) from exc
+        method = " ".join(methods)
         self.audit(audit.REAUTHENTICATED, user_id=tokens.user_id, session_id=tokens.session_id, method=method)
         if authenticated_by_bearer(request):
             return Response({**TokenPairOutputSerializer(tokens).data, **expiries(tokens)})

@@ -114,7 +114,7 @@ class TestKinds:
     def test_every_kind_renders_both_parts(self, user, committed, mailoutbox, kind):
         with committed():
             notices.send_notice(
-                user=user, kind=kind, client=None, name="Laptop", new_address="x@example.org", remaining=9
+                user=user, kind=kind, client=None, name="Laptop", new_address="x@example.org", remaining=9, failures=3
             )
         (notice,) = mailoutbox
         assert notice.subject.startswith(notices.KINDS[kind].subject)

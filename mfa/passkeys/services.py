@@ -20,6 +20,7 @@ from mfa.exceptions import (
     InactiveUser,
     LastSignInMethod,
     PasskeyAlreadyRegistered,
+    PasskeyVerificationFailed,
     UnknownPasskey,
 )
 from mfa.models import Passkey
@@ -134,7 +135,11 @@ def passkey_authenticate(
         raise UnknownPasskey()
     if assertion.user_handle is not None and not hmac.compare_digest(assertion.user_handle, bytes(passkey.user_handle)):
         raise UnknownPasskey()
-    webauthn.verify_assertion(assertion=assertion, challenge=bytes(challenge.challenge), stored=_stored(passkey))
+    try:
+        webauthn.verify_assertion(assertion=assertion, challenge=bytes(challenge.challenge), stored=_stored(passkey))
+    except PasskeyVerificationFailed as exc:
+        exc.passkey = passkey  # whose sign-in failed: it counts toward their ceiling
+        raise
     # An authenticator that counts signatures must show a higher count each
     # time; one that does not stays at 0. Anything else is a copy of the key
     # being used alongside the original (WebAuthn §6.1.1).

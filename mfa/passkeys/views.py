@@ -28,7 +28,7 @@ from accounts.permissions import RecentlyAuthenticated
 from accounts.serializers import LoginOutputSerializer
 from accounts.tokens import PASSKEY
 from jwtsite.openapi import CSRF_HEADER, errors
-from mfa import api, audit
+from mfa import api, audit, failures
 from mfa.exceptions import ClonedAuthenticator, CredentialRejected, MfaError
 from mfa.models import Passkey
 from mfa.passkeys import challenges, selectors, services
@@ -121,6 +121,8 @@ class PasskeyLoginView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
             audit_clone(self.request, exc)
         if isinstance(exc, CredentialRejected):
             self.audit(accounts_audit.LOGIN_FAILED, method=PASSKEY, reason=exc.code)
+            if exc.passkey is not None:
+                failures.passkey_sign_in_failed(user=exc.passkey.user, client=client_info(self.request))
         else:
             self.audit(audit.PASSKEY_REJECTED, reason=exc.code)
 

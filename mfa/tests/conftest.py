@@ -46,6 +46,13 @@ def passkey_login(client, authenticator: SoftAuthenticator, **lie):
     return client.post(PASSKEY_LOGIN_URL, authenticator.get(options.json(), **lie), format="json")
 
 
+def prove_second_factor(client, two_factor: "TwoFactor"):
+    """Re-authenticates ``client`` with the current TOTP code (then spent): a recent second factor."""
+    response = client.post(reverse("accounts:reauthenticate"), {"code": two_factor.code()}, format="json")
+    assert response.status_code == 200, response.content
+    return response
+
+
 @pytest.fixture
 def authenticator() -> SoftAuthenticator:
     return SoftAuthenticator()

@@ -12,7 +12,7 @@ from django.urls import reverse
 from accounts.models import User
 from mfa import crypto
 from mfa.models import RecoveryCode, TotpDevice
-from mfa.tests.conftest import password_step
+from mfa.tests.conftest import password_step, prove_second_factor
 from mfa.totp import otp
 
 pytestmark = pytest.mark.django_db
@@ -134,6 +134,7 @@ class TestConfirm:
 
 class TestTurnOff:
     def test_deletes_the_secret_and_codes_and_says_so(self, auth_client, two_factor, committed, mailoutbox):
+        prove_second_factor(auth_client, two_factor)
         with committed():
             response = auth_client.delete(TOTP_URL)
         assert response.status_code == HTTPStatus.NO_CONTENT
@@ -144,6 +145,7 @@ class TestTurnOff:
         assert mail.subject.startswith("Two-factor sign-in was turned off")
 
     def test_then_the_password_alone_signs_in(self, auth_client, two_factor, browser, user):
+        prove_second_factor(auth_client, two_factor)
         auth_client.delete(TOTP_URL)
         assert browser.login_as(user).status_code == HTTPStatus.OK
 
@@ -160,6 +162,7 @@ class TestTurnOff:
 
 class TestNewRecoveryCodes:
     def test_a_new_set_and_the_old_one_dies(self, auth_client, two_factor, browser, user):
+        prove_second_factor(auth_client, two_factor)
         response = auth_client.post(RECOVERY_CODES_URL)
         assert response.status_code == HTTPStatus.OK
         fresh = response.json()["recovery_codes"]

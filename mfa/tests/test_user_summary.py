@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from mfa.models import Passkey, RecoveryCode, TotpDevice
 from mfa.tests.authenticator import SoftAuthenticator
-from mfa.tests.conftest import register_passkey, turn_on_two_factor
+from mfa.tests.conftest import prove_second_factor, register_passkey, turn_on_two_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +23,10 @@ def test_follows_every_change_of_the_factors(auth_client, user, clock):
     first = register_passkey(auth_client, SoftAuthenticator())
     register_passkey(auth_client, SoftAuthenticator())
     assert mfa_of(auth_client) == {"totp": False, "passkeys": 2}
-    turn_on_two_factor(user, clock)
+    two_factor = turn_on_two_factor(user, clock)
     assert mfa_of(auth_client) == {"totp": True, "passkeys": 2}
     auth_client.delete(reverse("mfa:passkey-detail", args=[first["id"]]))
+    prove_second_factor(auth_client, two_factor)
     auth_client.delete(reverse("mfa:totp"))
     assert mfa_of(auth_client) == {"totp": False, "passkeys": 1}
 

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import services as accounts_services
 from accounts.client import ClientInfo
 from accounts.models import User
+from accounts.tokens import IssuedTokens
 from emails.notices import send_notice
 from mfa import crypto
 from mfa.exceptions import CodeInvalid, NoSetupToConfirm, TwoFactorAlreadyOn
@@ -69,6 +71,17 @@ def totp_confirm(*, user: User, code: str) -> list[str]:
         User.objects.filter(pk=user.pk).update(totp_enabled=True)
         user.totp_enabled = True
         return recovery_codes_replace(user=user)
+
+
+def two_factor_turn_on(*, user: User, code: str, session_id: str) -> tuple[list[str], IssuedTokens]:
+    """``totp_confirm``, and every other session of the user ends with it: those signed in without it.
+
+    Only the session ``session_id`` stays, its tokens re-issued (as a password
+    change does). The recovery codes, to show once, and those tokens.
+    """
+    with transaction.atomic():
+        codes = totp_confirm(user=user, code=code)
+        return codes, accounts_services.user_other_sessions_end(user=user, session_id=session_id)
 
 
 def totp_disable(*, user: User, client: ClientInfo | None) -> bool:

@@ -10,12 +10,22 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.api import CookieAuthAPIView, current_session_id
+from accounts.api import (
+    CookieAuthAPIView,
+    TokenIssuingMixin,
+    authenticated_by_bearer,
+    current_session_id,
+    session_failed,
+)
 from accounts.client import client_info
+from accounts.cookies import set_auth_cookies
+from accounts.exceptions import SessionError
 from accounts.permissions import RecentlyAuthenticated
+from accounts.serializers import TokenPairOutputSerializer
 from jwtsite.openapi import CSRF_HEADER, errors
 from mfa import api, audit
 from mfa.exceptions import CodeInvalid, MfaError
+from mfa.permissions import RecentlySecondFactor
 from mfa.recovery_codes.services import recovery_codes_regenerate
 from mfa.throttles import CODE_THROTTLES
 from mfa.totp import services
@@ -23,9 +33,18 @@ from mfa.totp.serializers import CodeInputSerializer, RecoveryCodesOutputSeriali
 
 
 class TotpView(CookieAuthAPIView):
-    """Starts turning two-factor on (POST: a new secret, its URI and QR code) or turns it off (DELETE)."""
+    """Starts turning two-factor on (POST: a new secret, its URI and QR code) or turns it off (DELETE).
+
+    Turning it off needs a recent proof of a second factor (a code or a
+    passkey) when the account has one: 403 ``reauthentication_required`` with
+    the ``methods`` that would do.
+    """
 
     permission_classes = [IsAuthenticated, RecentlyAuthenticated]
+
+    def get_permissions(self):
+        permissions = super().get_permissions()
+        return [*permissions, RecentlySecondFactor()] if self.request.method == "DELETE" else permissions
 
     @extend_schema(
         tags=["two-factor"],
@@ -60,8 +79,13 @@ class TotpView(CookieAuthAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class TotpConfirmView(CookieAuthAPIView):
-    """Takes ``code`` from the new secret: two-factor is on, and the 10 recovery codes are shown this once."""
+class TotpConfirmView(TokenIssuingMixin, CookieAuthAPIView):
+    """Takes ``code`` from the new secret: two-factor is on, and the 10 recovery codes are shown this once.
+
+    Every other session of the user ends (signed in without the second
+    factor); this one's tokens are re-issued: new cookies, or for a Bearer
+    client ``access`` and ``refresh`` beside the codes.
+    """
 
     permission_classes = [IsAuthenticated]
     throttle_classes = CODE_THROTTLES
@@ -76,20 +100,33 @@ class TotpConfirmView(CookieAuthAPIView):
         data = CodeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            codes = services.totp_confirm(user=request.user, code=data.validated_data["code"])
+            codes, tokens = services.two_factor_turn_on(
+                user=request.user, code=data.validated_data["code"], session_id=current_session_id(request)
+            )
         except CodeInvalid as exc:
             self.audit(audit.SECOND_FACTOR_FAILED, user_id=request.user.pk, confirming=True)
             raise exceptions.ValidationError({"code": [exc.message]}) from exc
         except MfaError as exc:
             raise api.api_error(exc) from exc
+        except SessionError as exc:
+            raise session_failed(exc) from exc
         self.audit(audit.TWO_FACTOR_ENABLED, user_id=request.user.pk, session_id=current_session_id(request))
-        return Response(RecoveryCodesOutputSerializer({"recovery_codes": codes}).data)
+        body = RecoveryCodesOutputSerializer({"recovery_codes": codes}).data
+        if authenticated_by_bearer(request):
+            return Response({**body, **TokenPairOutputSerializer(tokens).data})
+        response = Response(body)
+        set_auth_cookies(response, tokens)
+        return response
 
 
 class RecoveryCodesView(CookieAuthAPIView):
-    """A new set of 10 recovery codes (recent sign-in needed); the old set stops working."""
+    """A new set of 10 recovery codes (a recent proof of a second factor needed); the old set stops working.
 
-    permission_classes = [IsAuthenticated, RecentlyAuthenticated]
+    Whoever holds recovery codes can sign in without the authenticator app:
+    a password alone must not mint them.
+    """
+
+    permission_classes = [IsAuthenticated, RecentlyAuthenticated, RecentlySecondFactor]
 
     @extend_schema(
         tags=["two-factor"],

@@ -20,3 +20,11 @@ if (button) {
     }
   });
 }
+
+// The auth endpoints take JSON or a urlencoded form, never multipart (415):
+// DRF's HTML form tab is multipart by default, and has no file field there.
+if (/^\/api\/(auth|token)\//.test(window.location.pathname)) {
+  for (const form of document.querySelectorAll('form[enctype="multipart/form-data"]')) {
+    form.enctype = 'application/x-www-form-urlencoded';
+  }
+}

@@ -4,7 +4,10 @@
 // passkey, when the user has one) in the page's dialog
 // (templates/pages/reauthenticate_dialog.html), re-authenticates
 // (POST /api/auth/reauthenticate/, which re-issues the cookies) and sends the
-// action once more: the user never loses what they typed.
+// action once more: the user never loses what they typed. When the 403 lists
+// `methods` (turning two-factor off, new recovery codes: a second factor is
+// needed), the dialog asks for a code instead of the password, and offers a
+// passkey only when "passkey" is among them.
 import { api, currentUser, discard, json, paths } from './api.js';
 import { reauthenticateWithPasskey } from './passkeys.js';
 import { busy, clearErrors, showErrors, tooManyText } from './ui.js';
@@ -12,12 +15,15 @@ import { describeWebAuthnError, webauthnSupported } from './webauthn.js';
 
 const REQUIRED = 'reauthentication_required';
 const WRONG_PASSWORD = 'invalid_credentials';
+const WRONG_CODE = 'invalid_code';
+const CODES = ['totp', 'recovery_code'];
 
-async function needsReauthentication(response) {
-  if (response.status !== 403) return false;
+// The methods a 403 asks for ([] when any will do), or null when it asks for none.
+async function reauthenticationAsked(response) {
+  if (response.status !== 403) return null;
   // Read a copy: the caller may still read the answer itself.
   const body = await json(response.clone());
-  return body.code === REQUIRED;
+  return body.code === REQUIRED ? body.methods || [] : null;
 }
 
 // How many passkeys the user has, once the page knows better than /api/me/ did at load.
@@ -27,17 +33,31 @@ export function knowPasskeys(count) {
   knownPasskeys = count;
 }
 
-async function offerPasskey(form) {
-  const user = await currentUser().catch(() => null);
-  const count = knownPasskeys ?? user?.mfa?.passkeys ?? 0;
-  form.querySelector('[data-part="passkey"]').hidden = !(count > 0 && webauthnSupported());
+async function offerPasskey(form, methods) {
+  let offered = methods.includes('passkey');
+  if (!methods.length) {
+    const user = await currentUser().catch(() => null);
+    offered = (knownPasskeys ?? user?.mfa?.passkeys ?? 0) > 0;
+  }
+  form.querySelector('[data-part="passkey"]').hidden = !(offered && webauthnSupported());
+}
+
+// A code (TOTP or recovery) when the methods asked for include one, else the password.
+function askFor(form, methods) {
+  const field = methods.some((method) => CODES.includes(method)) ? 'code' : 'password';
+  for (const part of form.querySelectorAll('[data-part="password"], [data-part="code"]')) {
+    part.hidden = part.dataset.part !== field;
+  }
+  return field;
 }
 
 // Shows the dialog; resolves true once the user re-authenticated, false if they cancel.
-export async function reauthenticate() {
+// `methods`: what the 403 asked for ([]: the password, or a passkey).
+export async function reauthenticate(methods = []) {
   const dialog = document.getElementById('reauth-dialog');
   const form = document.getElementById('reauth-form');
-  await offerPasskey(form);
+  await offerPasskey(form, methods);
+  const field = askFor(form, methods);
   return new Promise((resolve) => {
     const finish = (done) => {
       form.removeEventListener('submit', onSubmit);
@@ -52,11 +72,11 @@ export async function reauthenticate() {
     const onSubmit = async (event) => {
       event.preventDefault();
       await busy(form, async () => {
-        const request = { method: 'POST', body: { password: form.elements.namedItem('password').value } };
-        // A 401 here is usually the answer (a wrong password), not an expired token.
+        const request = { method: 'POST', body: { [field]: form.elements.namedItem(field).value } };
+        // A 401 here is usually the answer (a wrong password or code), not an expired token.
         let response = await api(paths.reauthenticate, { ...request, refresh: false });
         let body = await json(response);
-        if (response.status === 401 && body.code !== WRONG_PASSWORD) {
+        if (response.status === 401 && body.code !== WRONG_PASSWORD && body.code !== WRONG_CODE) {
           response = await api(paths.reauthenticate, request);
           body = await json(response);
         }
@@ -64,7 +84,7 @@ export async function reauthenticate() {
           finish(true);
           return;
         }
-        if (response.status === 401) showErrors(form, { password: [body.detail || 'That password is not right.'] });
+        if (response.status === 401) showErrors(form, { [field]: [body.detail || 'That is not right.'] });
         else if (response.status === 429) showErrors(form, { detail: tooManyText(response) });
         else showErrors(form, body);
       });
@@ -91,7 +111,7 @@ export async function reauthenticate() {
     cancel.addEventListener('click', onCancel);
     dialog.addEventListener('cancel', onCancel);
     dialog.showModal();
-    form.elements.namedItem('password').focus();
+    form.elements.namedItem(field).focus();
   });
 }
 
@@ -99,8 +119,9 @@ export async function reauthenticate() {
 // Returns the final Response (the 403 itself when the user cancels).
 export async function sensitive(path, options = {}) {
   const response = await api(path, options);
-  if (!(await needsReauthentication(response))) return response;
-  if (!(await reauthenticate())) return response;
+  const methods = await reauthenticationAsked(response);
+  if (methods === null) return response;
+  if (!(await reauthenticate(methods))) return response;
   await discard(response);
   return api(path, options);
 }

@@ -1,0 +1,41 @@
+"""Failures of a sign-in's second step: they count toward the failed-sign-in ceiling, and a few of them warn the user.
+
+A wrong TOTP or recovery code after the right password counts as a failed
+sign-in of the account's username (``LOGIN_FAILURES_USERNAME``, over every
+IP; accounts/limits.py), so guessing codes with a known password is bounded
+like guessing passwords. The ``MFA_FAILURE_NOTICE_AFTER``-th such failure
+within that ceiling's window mails the user a notice (someone has their
+password: change it), once per window, and is audited
+(``second_factor_notice_sent``). A passkey assertion refused at sign-in counts
+toward the ceiling too; it involves no password, so it sends no notice.
+"""
+
+from django.conf import settings
+
+from accounts import audit as accounts_audit
+from accounts import limits, rates
+from accounts.client import ClientInfo
+from accounts.models import User
+from emails.notices import send_notice
+from mfa import audit
+
+
+def second_factor_failed(
+    *, user: User, client: ClientInfo, reservation: limits.Reservation | None = None, **details
+) -> None:
+    """A wrong code at sign-in for ``user``: audited, counted, and the user warned when it is one too many.
+
+    ``reservation``: the sign-in counted it already (``limits.sign_in_reserve``).
+    """
+    accounts_audit.audit(audit.SECOND_FACTOR_FAILED, client=client, user_id=user.pk, **details)
+    limits.sign_in_failed(username=user.get_username(), client=client, reservation=reservation)
+    _, window = limits.failure_ceiling()
+    failures = rates.increment(f"second_factor_failures:{user.pk}:{int(rates.wall_clock() // window)}", window)
+    if failures == settings.MFA_FAILURE_NOTICE_AFTER:
+        send_notice(user=user, kind="second_factor_failed", client=client, failures=failures)
+        accounts_audit.audit(audit.SECOND_FACTOR_NOTICE_SENT, client=client, user_id=user.pk, failures=failures)
+
+
+def passkey_sign_in_failed(*, user: User, client: ClientInfo) -> None:
+    """A passkey of ``user`` refused at sign-in (its signature, a cloned counter): counted toward the ceiling."""
+    limits.sign_in_failed(username=user.get_username(), client=client)
