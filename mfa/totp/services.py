@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.client import ClientInfo
 from accounts.models import User
+from accounts.services import user_sessions_revoke_all
 from emails.notices import send_notice
 from mfa import crypto
 from mfa.exceptions import CodeInvalid, NoSetupToConfirm, TwoFactorAlreadyOn
@@ -85,6 +86,20 @@ def totp_disable(*, user: User, client: ClientInfo | None) -> bool:
         if was_on:
             send_notice(user=user, kind="two_factor_disabled", client=client)
     return was_on
+
+
+def totp_remove(*, user: User) -> bool:
+    """The admin's "Remove two-factor": turned off as ``totp_disable`` does, and the user logged out everywhere.
+
+    Whoever asked the admin to remove it has lost the factor, or someone else
+    may have it: no session that it (or only the password) opened survives.
+    Whether it was on; nothing changes when it was not.
+    """
+    with transaction.atomic():
+        if not totp_disable(user=user, client=None):
+            return False
+        user_sessions_revoke_all(user=user)
+    return True
 
 
 def totp_code_use(*, user: User, code: str) -> bool:
