@@ -8,7 +8,6 @@ also kept as an ``AuditEvent`` row, which the admin's audit log reads.
 import json
 import logging
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -70,7 +69,12 @@ def audit(
     line = json.dumps(record, default=str, ensure_ascii=False)
     logger.info(line, extra={"audit": record})
     if event not in NOT_STORED:
-        transaction.on_commit(partial(_store, json.loads(line), timezone.now()), robust=True)
+        row, at = json.loads(line), timezone.now()
+
+        def store_row() -> None:
+            _store(row, at)
+
+        transaction.on_commit(store_row, robust=True)
 
 
 def audit_events_delete_expired(*, batch_size: int = 5000, now: datetime | None = None) -> int:
