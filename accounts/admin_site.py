@@ -15,9 +15,9 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
-from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 
 from accounts import audit, conf, services
@@ -86,7 +86,11 @@ class AdminSite(admin.AdminSite):
                 claims = None  # expired or broken: nothing left to revoke
             if claims is not None:
                 audit.audit(
-                    audit.LOGGED_OUT, client=client_info(request), user_id=claims.user_id, session_id=claims.sid, via="admin"
+                    audit.LOGGED_OUT,
+                    client=client_info(request),
+                    user_id=claims.user_id,
+                    session_id=claims.sid,
+                    via="admin",
                 )
         admin_index = reverse("admin:index", current_app=self.name)
         response = HttpResponseRedirect(f"{reverse('pages:login')}?{urlencode({'next': admin_index}, safe='/')}")
@@ -125,7 +129,9 @@ def safe_next_path(request: HttpRequest, *, default: str) -> str:
     if (
         candidate.startswith("/")
         and not candidate.startswith(("//", "/\\"))
-        and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+        and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return candidate
     return default

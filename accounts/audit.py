@@ -52,7 +52,7 @@ def audit(
     session_id: str | None = None,
     **details: Any,
 ) -> None:
-    """Writes one audit line, and its row once the current transaction commits; ``details`` must never hold a credential.
+    """Writes one audit line, and its row once the transaction commits; ``details`` must never hold a credential.
 
     The row is written after COMMIT (at once outside a transaction): an event
     whose transaction rolls back is only in the log. A failing write is logged

@@ -50,8 +50,8 @@ class User(AbstractUser):
     # A summary of the user's sign-in methods for ``U.mfa``, kept by the app that
     # owns the factors in the same transaction as they change, so that /api/me/
     # stays one query: whether two-factor (TOTP) is on, how many passkeys there are.
-    totp_enabled = models.BooleanField(default=False, editable=False)
-    passkey_count = models.PositiveIntegerField(default=0, editable=False)
+    totp_enabled = models.BooleanField("two-factor", default=False, editable=False)
+    passkey_count = models.PositiveIntegerField("passkeys", default=0, editable=False)
 
     objects = UserManager()
 
@@ -110,15 +110,15 @@ class Session(models.Model):
     never later than ``created_at + SESSION_MAX_AGE``.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField("session id", primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="login_sessions")
-    created_at = models.DateTimeField(default=timezone.now)
-    last_used_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField("created", default=timezone.now)
+    last_used_at = models.DateTimeField("last used", default=timezone.now)
+    expires_at = models.DateTimeField("expires")
+    revoked_at = models.DateTimeField("revoked", null=True, blank=True)
     user_agent = models.TextField(blank=True, default="")
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    remember = models.BooleanField(default=True)
+    ip_address = models.GenericIPAddressField("IP address", null=True, blank=True)
+    remember = models.BooleanField("remember me", default=True)
     current_jti = models.CharField(max_length=255, unique=True)
     current_token = models.OneToOneField(OutstandingToken, null=True, on_delete=models.SET_NULL, related_name="+")
     previous_jti = models.CharField(max_length=255, blank=True, default="")
@@ -126,7 +126,7 @@ class Session(models.Model):
     # When and how the user last proved who they are in this session (sign-in
     # or re-authentication): every token of the session carries them as the
     # ``auth_time`` and ``amr`` claims, and refresh keeps them.
-    auth_time = models.DateTimeField(default=timezone.now)
+    auth_time = models.DateTimeField("last authenticated", default=timezone.now)
     amr = models.CharField(max_length=64, default="pwd", help_text="Space-separated authentication methods.")
 
     objects = SessionQuerySet.as_manager()
@@ -139,7 +139,7 @@ class Session(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} @ {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.user} · {self.short_id}"
 
     def delete(self, using=None, keep_parents=False):
         """Revokes the session, then deletes it: its tokens stop working on every server as with any revocation."""

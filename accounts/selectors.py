@@ -40,7 +40,8 @@ def audit_event_names() -> list[str]:
         f"WITH RECURSIVE names(name) AS ("  # noqa: S608 - quoted identifiers only
         f" SELECT MIN({column}) FROM {table}"
         f" UNION ALL"
-        f" SELECT (SELECT MIN({column}) FROM {table} WHERE {column} > names.name) FROM names WHERE names.name IS NOT NULL"
+        f" SELECT (SELECT MIN({column}) FROM {table} WHERE {column} > names.name)"
+        f" FROM names WHERE names.name IS NOT NULL"
         f") SELECT name FROM names WHERE name IS NOT NULL LIMIT %s"
     )
     with connection.cursor() as cursor:

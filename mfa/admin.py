@@ -12,6 +12,7 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin import display
 from accounts.admin.user_page import UserTool, user_page
 from accounts.audit import audit
 from accounts.client import client_info
@@ -24,7 +25,7 @@ from mfa.totp.services import totp_remove
 
 
 class PasskeyFormSet(BaseInlineFormSet):
-    """Deletes a ticked passkey through the rules (the user's passkey count, the notice), audited as the staff member."""
+    """Deletes a ticked passkey through the rules (the passkey count, the notice), audited as the staff member."""
 
     request: HttpRequest  # set by PasskeyInline.get_formset
 
@@ -52,7 +53,7 @@ class PasskeyInline(admin.TabularInline):
 
     model = Passkey
     formset = PasskeyFormSet
-    fields = ["name", "created_at", "last_used_at", "transports"]
+    fields = ["name", "added", "last_used", "used_over"]
     readonly_fields = fields
     extra = 0
     can_delete = True
@@ -60,6 +61,18 @@ class PasskeyInline(admin.TabularInline):
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+    @admin.display(description=_("added"))
+    def added(self, passkey: Passkey):
+        return display.compact_time(passkey.created_at)
+
+    @admin.display(description=_("last used"))
+    def last_used(self, passkey: Passkey):
+        return display.time_ago(passkey.last_used_at)
+
+    @admin.display(description=_("used over"))
+    def used_over(self, passkey: Passkey) -> str:
+        return ", ".join(passkey.transports) or "-"
 
     def get_formset(self, request: HttpRequest, obj=None, **kwargs):
         return type("PasskeyFormSet", (super().get_formset(request, obj, **kwargs),), {"request": request})
@@ -85,7 +98,7 @@ def remove_two_factor(modeladmin: admin.ModelAdmin, request: HttpRequest, querys
     removed = sum(remove_two_factor_from(request, user) for user in queryset.filter(totp_enabled=True))
     modeladmin.message_user(
         request,
-        _("Two-factor removed for %(count)d user(s); their recovery codes are deleted and they are logged out everywhere.")
+        _("Two-factor removed for %(count)d user(s); their recovery codes are deleted, they are logged out everywhere.")
         % {"count": removed},
         messages.SUCCESS,
     )

@@ -95,7 +95,9 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
         # Usernames in the same query (a deleted user's events show the id).
-        return super().get_queryset(request).annotate(username=_username("user_id"), admin_username=_username("admin_id"))
+        return (
+            super().get_queryset(request).annotate(username=_username("user_id"), admin_username=_username("admin_id"))
+        )
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
         term = search_term.strip()

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.timesince import timesince
+from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -34,7 +34,7 @@ def short_id(session: Session) -> SafeString:
 
 
 def device(session: Session) -> str:
-    """"Chrome 156 on Linux": the full user agent is on the session's own page."""
+    """ "Chrome 156 on Linux": the full user agent is on the session's own page."""
     return describe_user_agent(session.user_agent)
 
 
@@ -46,12 +46,25 @@ def compact_time(moment: datetime | None) -> SafeString | str:
     return format_html('<time datetime="{}" title="{}">{}</time>', local.isoformat(), local, f"{local:%Y-%m-%d %H:%M}")
 
 
+def when(moment: datetime | None) -> SafeString | str:
+    """``2025-08-21 14:03 · 3 days ago`` (or ``in 7 days``): the date, and how far from now."""
+    if moment is None:
+        return "-"
+    now = timezone.now()
+    distance = (
+        _("%s ago") % timesince(moment, now, depth=1) if moment <= now else _("in %s") % timeuntil(moment, now, depth=1)
+    )
+    return format_html("{} · {}", compact_time(moment), distance)
+
+
 def time_ago(moment: datetime | None) -> SafeString | str:
     """``3 minutes ago`` (one unit), the exact time on hover."""
     if moment is None:
         return "-"
     local = timezone.localtime(moment)
-    words = _("just now") if timezone.now() - moment < timedelta(minutes=1) else _("%s ago") % timesince(moment, depth=1)
+    words = (
+        _("just now") if timezone.now() - moment < timedelta(minutes=1) else _("%s ago") % timesince(moment, depth=1)
+    )
     return format_html('<time datetime="{}" title="{}">{}</time>', local.isoformat(), local, words)
 
 

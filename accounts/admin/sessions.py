@@ -1,4 +1,4 @@
-"""Login sessions in the admin: a list that reads at a glance, "Revoke selected sessions", a session's page with "Revoke".
+"""Login sessions in the admin: a list that reads at a glance, "Revoke selected sessions", "Revoke" on a session.
 
 Every way a session ends here (the bulk action under any filter, search or
 date, "Revoke", "Delete", the bulk delete) goes through
@@ -15,7 +15,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from accounts import services
 from accounts.admin import display
@@ -70,13 +69,19 @@ class UserFilter(admin.SimpleListFilter):
         return self._selected
 
 
+class LastUsedFilter(admin.DateFieldListFilter):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.title = _("last used")
+
+
 @admin.register(Session)
 class SessionAdmin(admin.ModelAdmin):
     """Login sessions; no field here can be turned into a working token."""
 
     list_display = ["session", "user_link", "state", "device", "ip_address", "last_used", "created"]
     list_display_links = ["session"]
-    list_filter = [SessionStateFilter, UserFilter, ("last_used_at", admin.DateFieldListFilter)]
+    list_filter = [SessionStateFilter, UserFilter, ("last_used_at", LastUsedFilter)]
     list_select_related = ["user"]
     # Username or email (contains), IP or session id (starts with: the short id is enough).
     search_fields = ["user__username", "user__email", "^ip_address", "^id"]
@@ -85,8 +90,8 @@ class SessionAdmin(admin.ModelAdmin):
     actions = ["revoke_sessions"]
     fieldsets = [
         (None, {"fields": ["id", "user", "state", "device", "user_agent", "ip_address"]}),
-        (_("When"), {"fields": ["created_at", "last_used_at", "expires_at", "revoked_at"]}),
-        (_("Sign-in"), {"fields": ["signed_in_with", "auth_time", "remember"]}),
+        (_("When"), {"fields": ["created_when", "last_used_when", "expires", "revoked"]}),
+        (_("Sign-in"), {"fields": ["signed_in_with", "authenticated", "remember"]}),
     ]
     readonly_fields = [
         "id",
@@ -95,12 +100,12 @@ class SessionAdmin(admin.ModelAdmin):
         "device",
         "user_agent",
         "ip_address",
-        "created_at",
-        "last_used_at",
-        "expires_at",
-        "revoked_at",
+        "created_when",
+        "last_used_when",
+        "expires",
+        "revoked",
         "signed_in_with",
-        "auth_time",
+        "authenticated",
         "remember",
     ]
 
@@ -109,6 +114,9 @@ class SessionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        return super().changelist_view(request, {"title": _("Sessions"), **(extra_context or {})})
 
     # Columns -------------------------------------------------------------------
 
@@ -136,6 +144,27 @@ class SessionAdmin(admin.ModelAdmin):
     @admin.display(description=_("created"), ordering="created_at")
     def created(self, session: Session):
         return display.compact_time(session.created_at)
+
+    @admin.display(description=_("created"))
+    def created_when(self, session: Session):
+        return display.when(session.created_at)
+
+    @admin.display(description=_("last used"))
+    def last_used_when(self, session: Session):
+        return display.when(session.last_used_at)
+
+    @admin.display(description=_("expires"))
+    def expires(self, session: Session):
+        return display.when(session.expires_at)
+
+    @admin.display(description=_("revoked"))
+    def revoked(self, session: Session):
+        return display.when(session.revoked_at)
+
+    @admin.display(description=_("last authenticated"))
+    def authenticated(self, session: Session):
+        """When its owner last proved who they are: the sign-in, or a re-authentication since."""
+        return display.when(session.auth_time)
 
     @admin.display(description=_("signed in with"))
     def signed_in_with(self, session: Session) -> str:
@@ -209,4 +238,12 @@ def audit_revoked(request: HttpRequest, revoked: list[RevokedSession], **details
     """One ``session_revoked`` line (and row) per session, as the staff member who revoked it."""
     client = client_info(request)
     for session_id, user_id in revoked:
-        audit(SESSION_REVOKED, client=client, user_id=user_id, session_id=session_id, by="admin", admin_id=request.user.pk, **details)
+        audit(
+            SESSION_REVOKED,
+            client=client,
+            user_id=user_id,
+            session_id=session_id,
+            by="admin",
+            admin_id=request.user.pk,
+            **details,
+        )

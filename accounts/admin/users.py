@@ -35,7 +35,6 @@ class SessionInline(admin.TabularInline):
     readonly_fields = fields
     extra = 0
     can_delete = False
-    show_change_link = True
     verbose_name_plural = _("sessions, most recently used first")
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
@@ -53,7 +52,8 @@ class SessionInline(admin.TabularInline):
 
     @admin.display(description=_("session"))
     def session(self, session: Session):
-        return display.short_id(session)
+        url = reverse("admin:accounts_session_change", args=[session.pk])
+        return format_html('<a href="{}">{}</a>', url, display.short_id(session))
 
     @admin.display(description=_("state"))
     def state(self, session: Session):
@@ -81,7 +81,7 @@ class SessionInline(admin.TabularInline):
 
 
 class AdminPasswordForm(AdminPasswordChangeForm):
-    """Django's admin password form, saved through ``services.user_password_reset``: the user is signed out everywhere."""
+    """Django's admin password form, saved through ``services.user_password_reset``: the user is signed out."""
 
     def save(self, commit: bool = True) -> User:
         password = self.cleaned_data["password1"] if self.cleaned_data.get("set_usable_password", True) else None
@@ -118,16 +118,26 @@ class UserAdmin(DjangoUserAdmin):
     actions = ["revoke_all_sessions"]
     list_display = [*DjangoUserAdmin.list_display, "email_verified", "totp_enabled"]
     list_filter = [*DjangoUserAdmin.list_filter, "email_verified", "totp_enabled"]
-    readonly_fields = ["totp_enabled", "passkey_count"]
+    readonly_fields = ["two_factor", "passkeys"]
     fieldsets = [
-        *(
-            (name, {**options, "fields": (*options["fields"], "email_verified")})
-            if options["fields"] == ("first_name", "last_name", "email")
-            else (name, options)
-            for name, options in DjangoUserAdmin.fieldsets
-        ),
-        (_("Passkeys and two-factor"), {"fields": ("totp_enabled", "passkey_count")}),
+        (None, {"fields": ("username", "password")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email", "email_verified")}),
+        (_("Passkeys and two-factor"), {"fields": ("two_factor", "passkeys")}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser")}),
+        (_("Groups and permissions"), {"classes": ("collapse",), "fields": ("groups", "user_permissions")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     ]
+
+    @admin.display(description=_("two-factor"))
+    def two_factor(self, user: User):
+        on = user.totp_enabled
+        return format_html(
+            '<span class="badge badge-{}">{}</span>', "live" if on else "expired", _("on") if on else _("off")
+        )
+
+    @admin.display(description=_("passkeys"))
+    def passkeys(self, user: User) -> int:
+        return user.passkey_count
 
     def get_inlines(self, request: HttpRequest, obj):
         return [*self.inlines, *user_page.inlines]
@@ -164,7 +174,11 @@ class UserAdmin(DjangoUserAdmin):
         extra = {**(extra_context or {})}
         if user is not None:
             extra["user_tools"] = [
-                {"name": tool.name, "label": tool.label, "url": reverse(f"admin:accounts_user_{tool.name}", args=[user.pk])}
+                {
+                    "name": tool.name,
+                    "label": tool.label,
+                    "url": reverse(f"admin:accounts_user_{tool.name}", args=[user.pk]),
+                }
                 for tool in self.all_tools()
                 if tool.shown(user) and self._may(request, tool, user)
             ]
@@ -248,4 +262,3 @@ def audit_logged_out(request: HttpRequest, user_ids: list[int], **details) -> No
     client = client_info(request)
     for user_id in user_ids:
         audit(LOGGED_OUT_EVERYWHERE, client=client, user_id=user_id, by="admin", admin_id=request.user.pk, **details)
-

@@ -387,7 +387,9 @@ def _session_rows(sessions: QuerySet[Session]) -> dict[uuid.UUID, tuple[int, dat
     """``{id: (user_id, revoked_at)}`` of every session ``sessions`` selects, as it selects them now."""
     if not sessions.query.is_sliced:
         sessions = sessions.order_by()  # the default ordering would only cost a sort
-    return {pk: (user_id, revoked_at) for pk, user_id, revoked_at in sessions.values_list("pk", "user_id", "revoked_at")}
+    return {
+        pk: (user_id, revoked_at) for pk, user_id, revoked_at in sessions.values_list("pk", "user_id", "revoked_at")
+    }
 
 
 def _batches(items: list, size: int) -> Iterable[list]:

@@ -20,6 +20,8 @@ from django.urls import reverse
 
 from accounts.tests.factories import DEFAULT_PASSWORD
 
+YES_IM_SURE = "Yes, I\u2019m sure"  # the button of Django's delete confirmation page (a typographic apostrophe)
+
 
 @dataclass
 class Form:

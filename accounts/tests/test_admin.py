@@ -177,7 +177,8 @@ class TestUserPage:
         live = Session.objects.get(user=user, user_agent=FIREFOX)
         page = admin_client.get(reverse("admin:accounts_user_change", args=[user.pk])).content.decode()
         assert "Firefox 128 on Windows" in page
-        assert "badge-live" in page and "badge-revoked" in page
+        assert "badge-live" in page
+        assert "badge-revoked" in page
         assert reverse("admin:accounts_session_revoke", args=[live.pk]) in page
         assert reverse("admin:accounts_session_revoke", args=[ended.pk]) not in page
 

@@ -20,8 +20,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent, Session, User
 from accounts.revocation import runtime
 from accounts.revocation.follower import DatabaseSource, Follower
-from accounts.tests.admin_forms import StaffBrowser, link
-from accounts.tests.factories import UserFactory
+from accounts.tests.admin_forms import YES_IM_SURE, StaffBrowser, link
 from accounts.tests.helpers import claims_of
 from conftest import BrowserClient
 
@@ -125,9 +124,7 @@ class TestRevokeSelectedSessions:
             "?state=live&o=-5",
         ],
     )
-    def test_under_any_filter_search_or_date(
-        self, staff, admin_user, victim, bystander, elsewhere, committed, query
-    ):
+    def test_under_any_filter_search_or_date(self, staff, admin_user, victim, bystander, elsewhere, committed, query):
         now = timezone.localtime()
         url = SESSIONS + query.format(
             username=victim.user.username,
@@ -194,7 +191,7 @@ class TestDeleting:
         )
         assert "Are you sure" in are_you_sure.content.decode()
         with committed():
-            response = staff.send(are_you_sure, press="Yes, I’m sure")
+            response = staff.send(are_you_sure, press=YES_IM_SURE)
         assert response.status_code == HTTPStatus.OK
         assert not Session.objects.filter(pk=victim.session.pk).exists()
         assert_signed_out(victim, elsewhere)
@@ -204,7 +201,7 @@ class TestDeleting:
         delete_page = reverse("admin:accounts_session_delete", args=[victim.session.pk])
         assert delete_page in staff.get(change_url(victim.session)).content.decode()
         with committed():
-            response = staff.submit(delete_page, press="Yes, I’m sure")
+            response = staff.submit(delete_page, press=YES_IM_SURE)
         assert response.status_code == HTTPStatus.OK
         assert not Session.objects.filter(pk=victim.session.pk).exists()
         assert_signed_out(victim, elsewhere)
@@ -214,7 +211,7 @@ class TestDeleting:
         self, staff, admin_user, victim, bystander, elsewhere, committed
     ):
         with committed():
-            response = staff.submit(reverse("admin:accounts_user_delete", args=[victim.user.pk]), press="Yes, I’m sure")
+            response = staff.submit(reverse("admin:accounts_user_delete", args=[victim.user.pk]), press=YES_IM_SURE)
         assert response.status_code == HTTPStatus.OK
         assert not User.objects.filter(pk=victim.user.pk).exists()
         assert_signed_out(victim, elsewhere)
@@ -226,10 +223,14 @@ class TestDeleting:
     ):
         ids = [str(victim.user.pk), str(bystander.user.pk)]
         are_you_sure = staff.submit(
-            USERS, form="changelist-form", fill={"action": "delete_selected"}, tick={"_selected_action": ids}, press="Go"
+            USERS,
+            form="changelist-form",
+            fill={"action": "delete_selected"},
+            tick={"_selected_action": ids},
+            press="Go",
         )
         with committed():
-            staff.send(are_you_sure, press="Yes, I’m sure")
+            staff.send(are_you_sure, press=YES_IM_SURE)
         assert not User.objects.filter(pk__in=ids).exists()
         assert_signed_out(victim, elsewhere)
         assert_signed_out(bystander, elsewhere)
@@ -262,7 +263,9 @@ class TestRevokeButtons:
         assert_signed_out(victim, elsewhere)
         audited("session_revoked", user, admin_user)
 
-    def test_log_out_everywhere_on_the_users_page(self, staff, admin_user, victim, user, bystander, elsewhere, committed):
+    def test_log_out_everywhere_on_the_users_page(
+        self, staff, admin_user, victim, user, bystander, elsewhere, committed
+    ):
         second = Device(user, "Second device")
         are_you_sure = staff.get(link(staff.get(change_url(user)), "Log out everywhere"))
         assert f"Log {user.username} out everywhere?" in are_you_sure.content.decode()
@@ -274,7 +277,9 @@ class TestRevokeButtons:
         assert_still_signed_in(bystander, elsewhere)
         audited("logged_out_everywhere", user, admin_user)
 
-    def test_log_out_everywhere_on_the_user_list(self, staff, admin_user, victim, user, bystander, elsewhere, committed):
+    def test_log_out_everywhere_on_the_user_list(
+        self, staff, admin_user, victim, user, bystander, elsewhere, committed
+    ):
         with committed():
             response = staff.submit(
                 f"{USERS}?q={user.username}",

@@ -159,7 +159,10 @@ class TestTheAdminSessionIsAnOrdinarySession:
         with committed():
             response = BrowserClient().post(
                 reverse("emails:password-reset-confirm"),
-                {"token": links.password_reset_token(type(staff_user).objects.get(pk=staff_user.pk)), "new_password": "a-brand-new-passphrase"},
+                {
+                    "token": links.password_reset_token(type(staff_user).objects.get(pk=staff_user.pk)),
+                    "new_password": "a-brand-new-passphrase",
+                },
                 format="json",
             )
         assert response.status_code == HTTPStatus.NO_CONTENT

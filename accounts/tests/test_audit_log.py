@@ -29,7 +29,12 @@ class TestRows:
             BrowserClient().login_as(user, HTTP_USER_AGENT=UA, REMOTE_ADDR="198.51.100.7")
         (row,) = rows(event="login_succeeded")
         session = Session.objects.get(user=user)
-        assert (row.user_id, row.session_id, row.ip_address, row.user_agent) == (user.pk, session.pk, "198.51.100.7", UA)
+        assert (row.user_id, row.session_id, row.ip_address, row.user_agent) == (
+            user.pk,
+            session.pk,
+            "198.51.100.7",
+            UA,
+        )
         assert row.details == {"remember": True}
         assert row.admin_id is None
         assert timezone.now() - row.at < timedelta(seconds=5)
@@ -52,9 +57,13 @@ class TestRows:
     def test_an_event_whose_transaction_rolls_back_leaves_no_row(self, user):
         from django.db import transaction
 
-        with pytest.raises(RuntimeError), transaction.atomic():
-            audit.audit(audit.LOGGED_OUT, user_id=user.pk)
-            raise RuntimeError
+        def audit_then_fail() -> None:
+            with transaction.atomic():
+                audit.audit(audit.LOGGED_OUT, user_id=user.pk)
+                raise RuntimeError
+
+        with pytest.raises(RuntimeError):
+            audit_then_fail()
         assert not AuditEvent.objects.exists()
 
     def test_a_failing_write_never_fails_the_request(self, user, committed, monkeypatch, caplog):

@@ -157,7 +157,8 @@ class TestRemoveTwoFactorSignsTheUserOut:
             response = staff.send(are_you_sure, press="Remove two-factor")
         assert f"Two-factor removed for {user.username}; they are logged out everywhere." in response.content.decode()
         assert User.objects.get(pk=user.pk).totp_enabled is False
-        assert not TotpDevice.objects.exists() and not RecoveryCode.objects.exists()
+        assert not TotpDevice.objects.exists()
+        assert not RecoveryCode.objects.exists()
         assert_signed_out(device, elsewhere)
         assert_still_signed_in(bystander, elsewhere)
         audited("two_factor_disabled", user, admin_user)

@@ -1,4 +1,4 @@
-"""A staff member with two-factor on reaches the admin only with the second factor (or a passkey), never the password alone.
+"""Staff with two-factor on reach the admin only with the second factor (or a passkey), never the password alone.
 
 Driven through the admin's own URLs with a browser-like client: the password
 step of /api/auth/login/ sets no auth cookie, so /admin/ still sends the visitor
@@ -79,7 +79,9 @@ class TestTwoFactorGuardsTheAdmin:
         assert refused.status_code == HTTPStatus.FORBIDDEN
         assert "with your password alone" in refused.content.decode()
         (sign_out,) = [form for form in forms_of(refused.content.decode()) if form.attributes.get("action")]
-        response = browser.post(sign_out.attributes["action"], {"csrfmiddlewaretoken": sign_out.data["csrfmiddlewaretoken"]})
+        response = browser.post(
+            sign_out.attributes["action"], {"csrfmiddlewaretoken": sign_out.data["csrfmiddlewaretoken"]}
+        )
         assert response["Location"] == "/login/?next=/admin/"
         assert browser.post(reverse("accounts:refresh")).status_code == HTTPStatus.UNAUTHORIZED
 

@@ -12,10 +12,11 @@
 import { api, goToLogin, onSessionChange, paths, renewNow } from './api.js';
 import { changedSince, onChangeElsewhere } from './session-sync.js';
 
-const MARGIN_MS = 60_000;
 const RETRY_MS = 15_000;
 const meta = (name) => document.querySelector(`meta[name="jwtsite-${name}"]`)?.content;
 const lifetimeMs = (Number(meta('access-lifetime')) || 300) * 1000;
+// A minute ahead with the default 5 minutes; a third of the lifetime when it is shorter.
+const MARGIN_MS = Math.min(60_000, lifetimeMs / 3);
 let expiresAt = Number(meta('access-expires')) * 1000 || Date.now();
 let timer = null;
 

@@ -1,4 +1,4 @@
-"""``manage.py cleanup_sessions``: delete expired sessions, token records, revocations and old audit rows (run daily)."""
+"""``manage.py cleanup_sessions``: deletes expired sessions, token records, revocations, old audit rows (daily)."""
 
 from django.core.management.base import BaseCommand
 
