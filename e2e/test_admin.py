@@ -388,8 +388,9 @@ def test_the_pages_fit_1280_and_a_laptop_and_screenshots_for_the_docs(staff_page
         # Where it came from (the live server only sees 127.0.0.1), and when it was last used.
         session = Session.objects.filter(user__username=username).order_by("-created_at").first()
         last_used = timezone.now() - timedelta(minutes=minutes_ago)
+        created = last_used - timedelta(days=minutes_ago % 5)
         Session.objects.filter(pk=session.pk).update(
-            ip_address=ip, last_used_at=last_used, created_at=last_used - timedelta(days=minutes_ago % 5)
+            ip_address=ip, last_used_at=last_used, created_at=created, auth_time=created
         )
     alice_phone = Session.objects.get(user__username="alice", user_agent__contains="iPhone")
     Session.objects.filter(pk=alice_phone.pk).update(revoked_at=alice_phone.last_used_at)
@@ -433,3 +434,15 @@ def test_the_pages_fit_1280_and_a_laptop_and_screenshots_for_the_docs(staff_page
     staff_page.goto(f"/admin/accounts/session/{session.pk}/change/")
     expect(staff_page.locator(".object-tools")).to_contain_text("Revoke")
     staff_page.screenshot(path=str(out / "admin-session.png"), full_page=True)
+
+    # Who revoked it, and when: the audit log after the staff member revokes it.
+    staff_page.locator(".object-tools").get_by_role("link", name="Revoke").click()
+    expect(staff_page.locator(".confirmation-question")).to_contain_text(f"Revoke session {session.short_id} of alice")
+    staff_page.screenshot(path=str(out / "admin-revoke.png"), full_page=True)
+    staff_page.get_by_role("button", name="Revoke", exact=True).click()
+    staff_page.locator(".object-tools").get_by_role("link", name="Audit log").click()
+    expect(staff_page.locator("#result_list")).to_contain_text("session_revoked")
+    staff_page.goto("/admin/accounts/auditevent/")
+    measured = fits(staff_page, "#result_list")
+    assert measured["table"] <= measured["container"], measured
+    staff_page.screenshot(path=str(out / "admin-audit.png"), full_page=True)

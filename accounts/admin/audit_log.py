@@ -67,6 +67,12 @@ class SessionEventsFilter(IdFilter):
             return queryset.none()
 
 
+class WhenFilter(admin.DateFieldListFilter):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.title = _("when")
+
+
 def _username(field: str) -> Subquery:
     return Subquery(User.objects.filter(pk=OuterRef(field)).values("username")[:1])
 
@@ -77,7 +83,7 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     list_display = ["when", "event", "user", "session", "by", "ip_address", "summary"]
     list_display_links = ["when"]
-    list_filter = [EventFilter, UserEventsFilter, SessionEventsFilter, ("at", admin.DateFieldListFilter)]
+    list_filter = [EventFilter, UserEventsFilter, SessionEventsFilter, ("at", WhenFilter)]
     search_fields = ["event"]  # shows the search box; get_search_results does the searching
     search_help_text = _("Username or email (of the user or the staff member), event name, or IP address.")
     fields = ["at", "event", "user", "session", "by", "ip_address", "user_agent", "details"]
@@ -92,6 +98,9 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        return super().changelist_view(request, {"title": _("Audit log"), **(extra_context or {})})
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
         # Usernames in the same query (a deleted user's events show the id).

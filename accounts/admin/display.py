@@ -50,11 +50,7 @@ def when(moment: datetime | None) -> SafeString | str:
     """``2025-08-21 14:03 · 3 days ago`` (or ``in 7 days``): the date, and how far from now."""
     if moment is None:
         return "-"
-    now = timezone.now()
-    distance = (
-        _("%s ago") % timesince(moment, now, depth=1) if moment <= now else _("in %s") % timeuntil(moment, now, depth=1)
-    )
-    return format_html("{} · {}", compact_time(moment), distance)
+    return format_html("{} · {}", compact_time(moment), _distance(moment))
 
 
 def time_ago(moment: datetime | None) -> SafeString | str:
@@ -62,10 +58,16 @@ def time_ago(moment: datetime | None) -> SafeString | str:
     if moment is None:
         return "-"
     local = timezone.localtime(moment)
-    words = (
-        _("just now") if timezone.now() - moment < timedelta(minutes=1) else _("%s ago") % timesince(moment, depth=1)
-    )
-    return format_html('<time datetime="{}" title="{}">{}</time>', local.isoformat(), local, words)
+    return format_html('<time datetime="{}" title="{}">{}</time>', local.isoformat(), local, _distance(moment))
+
+
+def _distance(moment: datetime) -> str:
+    now = timezone.now()
+    if abs(now - moment) < timedelta(minutes=1):
+        return _("just now")
+    if moment < now:
+        return _("%s ago") % timesince(moment, now, depth=1)
+    return _("in %s") % timeuntil(moment, now, depth=1)
 
 
 def sign_in_methods(session: Session) -> str:

@@ -87,6 +87,7 @@ class SessionAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__email", "^ip_address", "^id"]
     search_help_text = _("Username, email, IP address or session id.")
     date_hierarchy = "created_at"
+    ordering = ["-last_used_at"]  # the sessions in use first
     actions = ["revoke_sessions"]
     fieldsets = [
         (None, {"fields": ["id", "user", "state", "device", "user_agent", "ip_address"]}),

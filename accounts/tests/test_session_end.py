@@ -33,8 +33,8 @@ class TestAnyQueryset:
         device = Device(user)
         with committed():
             revoked = services.session_revoke(sessions=Session.objects.live().filter(user=user))
-        assert [session_id for session_id, _ in revoked] == [device.session.pk]
         assert_signed_out(device, elsewhere)
+        assert [session_id for session_id, _ in revoked] == [device.session.pk]
 
     def test_sliced_and_ordered(self, user, elsewhere, committed):
         oldest, newest = Device(user, "oldest"), Device(user, "newest")
