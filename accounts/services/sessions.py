@@ -166,6 +166,8 @@ def session_revoke_one(*, session: Session) -> bool:
 
 
 class RevokedSession(NamedTuple):
+    """A session a revocation ended (for the audit: which, whose)."""
+
     session_id: uuid.UUID
     user_id: int
 
@@ -182,6 +184,8 @@ def session_revoke(*, sessions: QuerySet[Session]) -> list[RevokedSession]:
 
 
 class DeletedSessions(NamedTuple):
+    """What ``sessions_delete`` did: the sessions it revoked first, and the deletion's counts."""
+
     revoked: list[RevokedSession]  # those that were still live
     deleted: tuple[int, dict[str, int]]  # what ``QuerySet.delete()`` returns
 

@@ -96,6 +96,14 @@ class TestSigningIn:
         staff.get(SESSIONS_ADMIN)
         assert "sessionid" not in staff.cookies
 
+    def test_pages_and_the_api_pay_nothing_for_it(self, auth_client, django_assert_num_queries):
+        """``request.user`` is read from the cookie only when something asks (the admin): pages ask nothing."""
+        with django_assert_num_queries(0):
+            assert auth_client.get(reverse("pages:home")).status_code == HTTPStatus.OK
+            assert auth_client.get(reverse("pages:sessions")).status_code == HTTPStatus.OK
+        with django_assert_num_queries(1):  # the API's own authentication: the user row
+            assert auth_client.get(reverse("accounts:me")).status_code == HTTPStatus.OK
+
     def test_one_query_for_the_user_per_admin_request(self, staff, django_assert_num_queries):
         with django_assert_num_queries(1):  # the user row; the index lists no rows
             assert staff.get(reverse("admin:app_list", args=["posts"])).status_code == HTTPStatus.OK
