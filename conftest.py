@@ -83,6 +83,18 @@ def auth_client(user) -> BrowserClient:
 
 
 @pytest.fixture
+def admin_client(admin_user) -> BrowserClient:
+    """A browser signed in as a superuser the way staff sign in: through the site's login (no Django session).
+
+    Replaces pytest-django's fixture, whose ``force_login`` makes a Django
+    session the admin no longer reads (accounts/middleware.py).
+    """
+    client = BrowserClient()
+    client.login_as(admin_user, password="password", HTTP_USER_AGENT="Staff browser")
+    return client
+
+
+@pytest.fixture
 def audit_lines(caplog):
     """``audit_lines()``: the audit trail so far, one dict per line."""
     caplog.set_level(logging.INFO, logger="jwtsite.audit")

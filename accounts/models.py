@@ -5,7 +5,7 @@ import uuid
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -14,7 +14,24 @@ from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from accounts import identity
 
 
-class UserManager(DjangoUserManager):
+class UserQuerySet(models.QuerySet):
+    def delete(self) -> tuple[int, dict[str, int]]:
+        """Logs the users out everywhere first (``services.users_sessions_clear``), then deletes them."""
+        from accounts.services.users import users_sessions_clear  # models come before services
+
+        with transaction.atomic(using=self.db):
+            user_ids = list(self.values_list("pk", flat=True))
+            users_sessions_clear(user_ids=user_ids)
+            # By id: whatever ``self`` filtered on may have changed with the revocation.
+            return models.QuerySet.delete(self.model._base_manager.using(self.db).filter(pk__in=user_ids))
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+
+class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
+    """Django's user manager over ``UserQuerySet``, finding names as sign-in does."""
+
     def get_by_natural_key(self, username: str) -> "User":
         """The user ``username`` names, however it is capitalised or spelled (NFKC): what sign-in looks up.
 
@@ -39,6 +56,9 @@ class User(AbstractUser):
     ``token_version`` rides in every token as the ``ver`` claim; bumping it
     rejects every token issued before, at no extra query per request (the user
     row is loaded by authentication anyway).
+
+    Deleting users, one or a queryset, logs them out everywhere first: no
+    token of a deleted user is honoured by any server a second later.
     """
 
     token_version = models.PositiveIntegerField(default=0, editable=False)
@@ -49,8 +69,8 @@ class User(AbstractUser):
     # A summary of the user's sign-in methods for ``U.mfa``, kept by the app that
     # owns the factors in the same transaction as they change, so that /api/me/
     # stays one query: whether two-factor (TOTP) is on, how many passkeys there are.
-    totp_enabled = models.BooleanField(default=False, editable=False)
-    passkey_count = models.PositiveIntegerField(default=0, editable=False)
+    totp_enabled = models.BooleanField("two-factor", default=False, editable=False)
+    passkey_count = models.PositiveIntegerField("passkeys", default=0, editable=False)
     # The username under NFKC and case folding (accounts/identity.py): sign-in
     # looks names up by it, and it is unique, so "ALICE" and "alice" are one name.
     # NULL, not "": many rows may lack a key (see UserManager) and stay unique.
@@ -94,10 +114,36 @@ class User(AbstractUser):
                 kwargs["update_fields"] = {*update_fields, "username_key"}
         super().save(*args, **kwargs)
 
+    def delete(self, using=None, keep_parents=False):
+        """Logs the user out everywhere first (``services.users_sessions_clear``), then deletes the user."""
+        from accounts.services.users import users_sessions_clear
+
+        with transaction.atomic(using=using or router.db_for_write(User, instance=self)):
+            users_sessions_clear(user_ids=[self.pk])
+            return super().delete(using, keep_parents)
+
+    delete.alters_data = True
+
 
 class SessionQuerySet(models.QuerySet):
     def live(self) -> "SessionQuerySet":
         return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        """Revokes the sessions, then deletes them (``services.sessions_delete``)."""
+        from accounts.services.sessions import sessions_delete  # models come before services
+
+        return sessions_delete(sessions=self).deleted
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+    def delete_revoked(self) -> tuple[int, dict[str, int]]:
+        """Deletes without revoking: for sessions already revoked or expired (no token of theirs is honoured)."""
+        return super().delete()
+
+    delete_revoked.alters_data = True
+    delete_revoked.queryset_only = True
 
 
 class Session(models.Model):
@@ -110,15 +156,15 @@ class Session(models.Model):
     never later than ``created_at + SESSION_MAX_AGE``.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField("session id", primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="login_sessions")
-    created_at = models.DateTimeField(default=timezone.now)
-    last_used_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField("created", default=timezone.now)
+    last_used_at = models.DateTimeField("last used", default=timezone.now)
+    expires_at = models.DateTimeField("expires")
+    revoked_at = models.DateTimeField("revoked", null=True, blank=True)
     user_agent = models.TextField(blank=True, default="")
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    remember = models.BooleanField(default=True)
+    ip_address = models.GenericIPAddressField("IP address", null=True, blank=True)
+    remember = models.BooleanField("remember me", default=True)
     current_jti = models.CharField(max_length=255, unique=True)
     current_token = models.OneToOneField(OutstandingToken, null=True, on_delete=models.SET_NULL, related_name="+")
     previous_jti = models.CharField(max_length=255, blank=True, default="")
@@ -126,7 +172,7 @@ class Session(models.Model):
     # When and how the user last proved who they are in this session (sign-in
     # or re-authentication): every token of the session carries them as the
     # ``auth_time`` and ``amr`` claims, and refresh keeps them.
-    auth_time = models.DateTimeField(default=timezone.now)
+    auth_time = models.DateTimeField("last authenticated", default=timezone.now)
     amr = models.CharField(max_length=64, default="pwd", help_text="Space-separated authentication methods.")
 
     objects = SessionQuerySet.as_manager()
@@ -139,7 +185,20 @@ class Session(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} @ {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.user} · {self.short_id}"
+
+    def delete(self, using=None, keep_parents=False):
+        """Revokes the session, then deletes it: its tokens stop working on every server as with any revocation."""
+        from accounts.services.sessions import sessions_delete
+
+        return sessions_delete(sessions=Session.objects.filter(pk=self.pk)).deleted
+
+    delete.alters_data = True
+
+    @property
+    def short_id(self) -> str:
+        """The id's first 8 hex digits: enough to tell a user's sessions apart on a page."""
+        return self.pk.hex[:8]
 
     @property
     def state(self) -> str:
@@ -148,6 +207,40 @@ class Session(models.Model):
         if self.expires_at <= timezone.now():
             return "expired"
         return "live"
+
+
+class AuditEvent(models.Model):
+    """One security event of the audit trail (accounts/audit.py), kept for the admin's audit log.
+
+    Rows are deleted ``AUDIT_LOG_RETENTION_DAYS`` after ``at``
+    (``audit.audit_events_delete_expired``). ``user_id`` and ``admin_id``
+    (the staff member who acted, for events ``"by": "admin"``) are plain
+    integers, not foreign keys: the trail outlives the accounts it names.
+    ``details`` holds the event's other fields; never a credential.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField()
+    event = models.CharField(max_length=64)
+    user_id = models.BigIntegerField(null=True, blank=True)
+    session_id = models.UUIDField(null=True, blank=True)
+    admin_id = models.BigIntegerField(null=True, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.TextField(blank=True, default="")
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["at"], name="accounts_audit_at_idx"),
+            models.Index(fields=["user_id", "-at"], name="accounts_audit_user_idx"),
+            models.Index(fields=["session_id"], name="accounts_audit_session_idx"),
+            # The admin's filter by event, and the event names it offers (selectors.audit_event_names).
+            models.Index(fields=["event", "-at"], name="accounts_audit_event_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} at {self.at:%Y-%m-%d %H:%M:%S}"
 
 
 # The revocation feed's table lives with its machinery (accounts/revocation/).

@@ -36,10 +36,10 @@ SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin on this site's sign-in (accounts/admin_site.py).
+    "jwtsite.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
-    "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
@@ -61,12 +61,14 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # No Django session (SESSION_ENGINE below): only there because Django's admin expects request.session.
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Before anything reads a body (the CSRF check reads forms): auth bodies are JSON or urlencoded.
     "jwtsite.middleware.AuthBodyTypeMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user from the access cookie, as the API sees it (the admin signs in like everyone else).
+    "accounts.middleware.AccessCookieAuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "jwtsite.middleware.JsonApiErrorsMiddleware",
@@ -290,6 +292,11 @@ CSRF_FAILURE_VIEW = "jwtsite.views.csrf_failure"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = JWT_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
+# No Django session: nobody signs in through one (the admin rides on the access
+# cookie, accounts/middleware.py); jwtsite/sessions.py keeps nothing and sets no cookie.
+# The admin's messages ("Revoked 1 session(s).") travel in a signed cookie instead.
+SESSION_ENGINE = "jwtsite.sessions"
+MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
 
 LOGIN_RATE_USERNAME = env.str("LOGIN_RATE_USERNAME", default="5/min")
 LOGIN_RATE_IP = env.str("LOGIN_RATE_IP", default="30/min")
@@ -312,6 +319,11 @@ PASSWORD_RESET_RATE_IP = env.str("PASSWORD_RESET_RATE_IP", default="20/hour")
 EMAIL_LINK_RATE_IP = env.str("EMAIL_LINK_RATE_IP", default="60/hour")
 # Verification mails a signed-in user can ask for (resend, email change).
 EMAIL_SEND_RATE_USER = env.str("EMAIL_SEND_RATE_USER", default="5/hour")
+
+# The audit log's rows (accounts/audit.py) are deleted after this many days; the log lines are the logs' business.
+AUDIT_LOG_RETENTION_DAYS = env.int("AUDIT_LOG_RETENTION_DAYS", default=90)
+if AUDIT_LOG_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured(f"AUDIT_LOG_RETENTION_DAYS must be at least 1, not {AUDIT_LOG_RETENTION_DAYS}.")
 
 # SIGN-IN SEAMS: checks other apps add to signing in (accounts/sign_in.py), and
 # the ways a signed-in user re-authenticates (accounts/reauthentication.py).

@@ -8,8 +8,9 @@ row is what refresh trusts: it is locked and checked in one query.
 """
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
@@ -73,7 +74,9 @@ def session_create(
         _make_current(session, refresh, sql.insert_refresh_token(refresh))
         session.save(force_insert=True)
         User.objects.filter(pk=user.pk).update(last_login=now)
-        limits.live_sessions_bound(user=user, session=session, client=client, now=now, revoke=_revoke)
+        limits.live_sessions_bound(
+            user=user, session=session, client=client, now=now, revoke=lambda older, at: len(_revoke(older, at))
+        )
         if sign_in:
             transaction.on_commit(
                 lambda: signals.signed_in.send(
@@ -159,13 +162,43 @@ def _revoke_by_claims(claims: Claims) -> Claims | None:
 
 def session_revoke_one(*, session: Session) -> bool:
     """Revokes one session (logout on another device, the sessions API)."""
-    return session_revoke(sessions=Session.objects.filter(pk=session.pk)) > 0
+    return bool(session_revoke(sessions=Session.objects.filter(pk=session.pk)))
 
 
-def session_revoke(*, sessions: QuerySet[Session]) -> int:
-    """Revokes ``sessions``: their refresh tokens die at once, access tokens on expiry."""
+class RevokedSession(NamedTuple):
+    """A session a revocation ended (for the audit: which, whose)."""
+
+    session_id: uuid.UUID
+    user_id: int
+
+
+def session_revoke(*, sessions: QuerySet[Session]) -> list[RevokedSession]:
+    """Revokes ``sessions``, whatever the queryset carries (filters, a slice, ordering, ``distinct``).
+
+    Their refresh tokens die at once; every server rejects their access tokens
+    within a second (the revocation record). Returns the sessions this call
+    revoked; those revoked before are left as they were.
+    """
     with transaction.atomic():
         return _revoke(sessions, timezone.now())
+
+
+class DeletedSessions(NamedTuple):
+    """What ``sessions_delete`` did: the sessions it revoked first, and the deletion's counts."""
+
+    revoked: list[RevokedSession]  # those that were still live
+    deleted: tuple[int, dict[str, int]]  # what ``QuerySet.delete()`` returns
+
+
+def sessions_delete(*, sessions: QuerySet[Session]) -> DeletedSessions:
+    """Revokes ``sessions``, then deletes them: no row goes while its tokens are still honoured.
+
+    ``Session.delete()`` and the sessions' ``QuerySet.delete()`` come here.
+    """
+    with transaction.atomic():
+        ids = list(_session_rows(sessions))
+        revoked = _revoke(Session.objects.filter(pk__in=ids), timezone.now())
+        return DeletedSessions(revoked, Session.objects.filter(pk__in=ids).delete_revoked())
 
 
 def user_sessions_revoke_all(*, user: AbstractBaseUser) -> int:
@@ -173,18 +206,17 @@ def user_sessions_revoke_all(*, user: AbstractBaseUser) -> int:
 
     A constant number of statements, however many sessions the user has.
     """
-    return users_sessions_revoke_all(users=User.objects.filter(pk=user.pk))
+    return _revoke_users([user.pk], timezone.now())
 
 
-def users_sessions_revoke_all(*, users: QuerySet[User]) -> int:
-    """``user_sessions_revoke_all`` for many users at once (the admin's action)."""
-    now = timezone.now()
-    with transaction.atomic():
-        user_ids = users.values("pk")
-        User.objects.filter(pk__in=user_ids).update(token_version=F("token_version") + 1)
-        # One floor per user covers every token of every session: no per-session records.
-        revocations.record_users(User.objects.filter(pk__in=user_ids), now)
-        return _revoke(Session.objects.filter(user_id__in=user_ids), now, record=False)
+def users_sessions_revoke_all(*, users: QuerySet[User] | list[int]) -> int:
+    """``user_sessions_revoke_all`` for many users (a queryset, or their ids) at once; how many sessions it revoked.
+
+    A queryset is resolved to ids first: bumping the users' version must not
+    change which users the later statements see, whatever it filters on.
+    """
+    user_ids = users if isinstance(users, list) else list(users.values_list("pk", flat=True))
+    return _revoke_users(user_ids, timezone.now())
 
 
 def sessions_delete_expired(*, batch_size: int = 5000, now: datetime | None = None) -> dict[str, int]:
@@ -196,7 +228,8 @@ def sessions_delete_expired(*, batch_size: int = 5000, now: datetime | None = No
     now = now or timezone.now()
     deleted = {"sessions": 0, "outstanding_tokens": 0, "blacklisted_tokens": 0}
     while ids := list(Session.objects.filter(expires_at__lte=now).values_list("pk", flat=True)[:batch_size]):
-        deleted["sessions"] += Session.objects.filter(pk__in=ids).delete()[0]
+        # Expired: no token of theirs is honoured any more, so nothing to revoke.
+        deleted["sessions"] += Session.objects.filter(pk__in=ids).delete_revoked()[0]
     while ids := list(OutstandingToken.objects.filter(expires_at__lte=now).values_list("pk", flat=True)[:batch_size]):
         with transaction.atomic():
             deleted["blacklisted_tokens"] += BlacklistedToken.objects.filter(token_id__in=ids).delete()[0]
@@ -308,19 +341,61 @@ def _issue(session: Session, refresh: Claims, now: datetime) -> IssuedTokens:
     )
 
 
-def _revoke(sessions: QuerySet[Session], now: datetime, *, record: bool = True) -> int:
-    """Marks live ``sessions`` revoked, blacklists their current refresh tokens and records the revocation.
+def _revoke_users(user_ids: list[int], now: datetime) -> int:
+    """Bumps the users' token version, records it as their floor and revokes their sessions; how many sessions."""
+    if not user_ids:
+        return 0
+    with transaction.atomic():
+        User.objects.filter(pk__in=user_ids).update(token_version=F("token_version") + 1)
+        # One floor per user covers every token of every session: no per-session records.
+        revocations.record_users(User.objects.filter(pk__in=user_ids), now)
+        return len(_revoke(Session.objects.filter(user_id__in=user_ids), now, record=False))
 
-    Three statements whatever the count. The UPDATE runs first: it row-locks
-    the sessions, so a concurrent revocation finds them revoked and
-    blacklists nothing twice; the INSERTs then pick exactly the sessions
+
+# Sessions per UPDATE and INSERT ... SELECT: their ids travel as parameters.
+REVOKE_BATCH = 5000
+
+
+def _revoke(sessions: QuerySet[Session], now: datetime, *, record: bool = True) -> list[RevokedSession]:
+    """Revokes the live sessions among ``sessions``: marked revoked, current refresh tokens blacklisted, recorded.
+
+    Every way a session ends comes here. The sessions are resolved to their
+    ids first (one SELECT), and every later statement names those ids: the
+    caller's queryset may filter on what the UPDATE changes (``revoked_at IS
+    NULL``, the admin's "Live" filter), be sliced or ordered, and is never
+    evaluated again. Then, per ``REVOKE_BATCH`` sessions, three statements.
+    The UPDATE row-locks the sessions, so a concurrent revocation finds them
+    revoked and blacklists nothing twice; the INSERTs pick the sessions
     stamped with this ``now``. The record (accounts/revocation/) makes every
     server process reject the sessions' access tokens within a second;
     ``record=False`` when a user-wide record already covers them.
     """
-    count = sessions.filter(revoked_at__isnull=True).update(revoked_at=now)
-    if count:
-        sql.blacklist_current_tokens(sessions.filter(revoked_at=now, current_token__isnull=False), now)
+    rows = _session_rows(sessions)
+    live = [pk for pk, (_, revoked_at) in rows.items() if revoked_at is None]
+    revoked: list[RevokedSession] = []
+    for batch in _batches(live, REVOKE_BATCH):
+        count = Session.objects.filter(pk__in=batch, revoked_at__isnull=True).update(revoked_at=now)
+        if not count:
+            continue
+        stamped = Session.objects.filter(pk__in=batch, revoked_at=now)
+        if count != len(batch):  # a concurrent revocation took some of them: keep only ours
+            batch = list(stamped.values_list("pk", flat=True))
+        sql.blacklist_current_tokens(stamped.filter(current_token__isnull=False), now)
         if record:
-            revocations.record_sessions(sessions.filter(revoked_at=now), now)
-    return count
+            revocations.record_sessions(stamped, now)
+        revoked.extend(RevokedSession(pk, rows[pk][0]) for pk in batch)
+    return revoked
+
+
+def _session_rows(sessions: QuerySet[Session]) -> dict[uuid.UUID, tuple[int, datetime | None]]:
+    """``{id: (user_id, revoked_at)}`` of every session ``sessions`` selects, as it selects them now."""
+    if not sessions.query.is_sliced:
+        sessions = sessions.order_by()  # the default ordering would only cost a sort
+    return {
+        pk: (user_id, revoked_at) for pk, user_id, revoked_at in sessions.values_list("pk", "user_id", "revoked_at")
+    }
+
+
+def _batches(items: list, size: int) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

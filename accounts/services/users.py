@@ -17,7 +17,13 @@ from accounts.client import ClientInfo
 from accounts.exceptions import USERNAME_TAKEN
 from accounts.models import Session, User
 from accounts.revocation import runtime as revocations
-from accounts.services.sessions import session_create, session_reissue, session_revoke, user_sessions_revoke_all
+from accounts.services.sessions import (
+    session_create,
+    session_reissue,
+    session_revoke,
+    user_sessions_revoke_all,
+    users_sessions_revoke_all,
+)
 from accounts.tokens import IssuedTokens
 
 
@@ -82,15 +88,19 @@ def user_other_sessions_end(*, user: User, session_id: str, also_save: Sequence[
         return session_reissue(user=user, session_id=session_id, now=now)
 
 
-def user_password_reset(*, user: User, new_password: str, client: ClientInfo | None = None) -> int:
+def user_password_reset(*, user: User, new_password: str | None, client: ClientInfo | None = None) -> int:
     """Sets a new password and signs the user out everywhere: every session and issued token dies.
 
-    One transaction, a constant number of statements however many sessions
-    the user has; returns how many sessions were revoked. ``client`` is who
-    set it (for the notice).
+    ``None`` makes the password unusable (the admin's "disable password-based
+    authentication"). One transaction, a constant number of statements however
+    many sessions the user has; returns how many sessions were revoked.
+    ``client`` is who set it (for the notice).
     """
     with transaction.atomic():
-        user.set_password(new_password)
+        if new_password is None:
+            user.set_unusable_password()
+        else:
+            user.set_password(new_password)
         user.save(update_fields=["password"])
         revoked = user_sessions_revoke_all(user=user)
         transaction.on_commit(lambda: signals.password_changed.send(sender=User, user=user, client=client, reset=True))
@@ -106,14 +116,26 @@ def user_reauthenticate(*, user: User, session_id: str, methods: Sequence[str]) 
 def user_delete(*, user: User) -> None:
     """Deletes the user with their sessions, token records and posts.
 
-    Every session is revoked first, so that whatever follows revocations
-    (other processes, other servers) learns of it like any other sign-out.
+    ``User.delete()`` logs the user out everywhere first (``users_sessions_clear``),
+    as does deleting a queryset of users (the admin's bulk delete).
     """
     with transaction.atomic():
-        user_sessions_revoke_all(user=user)
-        Session.objects.filter(user=user).delete()
-        BlacklistedToken.objects.filter(token__user=user).delete()
-        # Nothing refers to these rows any more: one plain DELETE.
-        tokens = OutstandingToken.objects.filter(user=user)
-        tokens._raw_delete(tokens.db)
         user.delete()
+
+
+def users_sessions_clear(*, user_ids: list[int]) -> None:
+    """Logs the users out everywhere and deletes their sessions and token records, ahead of deleting the users.
+
+    Every session is revoked first, so that whatever follows revocations
+    (other processes, other servers) learns of it like any other sign-out.
+    A constant number of statements however many users and sessions: the
+    rows go in plain DELETEs, not through the deletion collector's SELECTs
+    of every token ever issued to the users.
+    """
+    with transaction.atomic():
+        users_sessions_revoke_all(users=user_ids)
+        Session.objects.filter(user_id__in=user_ids).delete_revoked()
+        BlacklistedToken.objects.filter(token__user_id__in=user_ids).delete()
+        # Nothing refers to these rows any more: one plain DELETE.
+        tokens = OutstandingToken.objects.filter(user_id__in=user_ids)
+        tokens._raw_delete(tokens.db)

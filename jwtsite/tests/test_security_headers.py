@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
+from conftest import BrowserClient
 from jwtsite.tests.test_site import run_python
 
 pytestmark = pytest.mark.django_db
@@ -36,9 +37,9 @@ def inline_styles(html: str) -> list[str]:
 
 
 @pytest.fixture
-def staff_client(db) -> Client:
-    client = Client()
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+def staff_client(db) -> BrowserClient:
+    client = BrowserClient()
+    client.login_as(UserFactory(is_staff=True, is_superuser=True))
     return client
 
 
@@ -51,7 +52,7 @@ class TestContentSecurityPolicy:
             ("/api/posts/", HTTPStatus.UNAUTHORIZED),
             ("/api/no/such/thing/", HTTPStatus.NOT_FOUND),
             ("/no-such-page/", HTTPStatus.NOT_FOUND),
-            ("/admin/login/", HTTPStatus.OK),
+            ("/admin/login/", HTTPStatus.FOUND),  # to /login/?next=/admin/
             *((page, None) for page in PAGES),
         ],
     )
@@ -86,11 +87,20 @@ class TestContentSecurityPolicy:
         assert inline_handlers(html) == []
         assert inline_styles(html) == []
 
-    @pytest.mark.parametrize("path", ["/admin/login/", "/admin/", "/admin/accounts/user/", "/admin/accounts/session/"])
-    def test_the_admin_works_under_the_strict_policy(self, client, staff_client, path):
-        """Django 5.2's admin keeps its scripts in files and passes data in data-* attributes."""
-        response = (client if path == "/admin/login/" else staff_client).get(path)
-        assert response.status_code == HTTPStatus.OK
+    @pytest.mark.parametrize(
+        ("path", "status"),
+        [
+            ("/admin/", HTTPStatus.OK),
+            ("/admin/accounts/user/", HTTPStatus.OK),
+            ("/admin/accounts/session/", HTTPStatus.OK),
+            ("/admin/accounts/auditevent/", HTTPStatus.OK),
+            ("/admin/login/", HTTPStatus.FORBIDDEN),  # a signed-in user who is not staff: the page saying so
+        ],
+    )
+    def test_the_admin_works_under_the_strict_policy(self, auth_client, staff_client, path, status):
+        """Django 5.2's admin keeps its scripts in files and passes data in data-* attributes; so do our pages."""
+        response = (auth_client if path == "/admin/login/" else staff_client).get(path)
+        assert response.status_code == status
         assert response["Content-Security-Policy"] == STRICT_CSP
         html = response.content.decode()
         assert executable_inline_scripts(html) == []

@@ -8,6 +8,14 @@ import pytest
 from django.urls import NoReverseMatch, reverse
 
 from accounts.models import User
+from accounts.tests.admin_forms import StaffBrowser, link
+from accounts.tests.test_admin_revocation import (
+    Device,
+    another_server,
+    assert_signed_out,
+    assert_still_signed_in,
+    audited,
+)
 from mfa.models import Passkey, RecoveryCode, TotpDevice
 from mfa.tests.authenticator import b64url
 from mfa.tests.conftest import turn_on_two_factor
@@ -126,3 +134,50 @@ class TestRemovePasskey:
         (line,) = [line for line in audit_lines() if line["event"] == "passkey_removed"]
         assert (line["passkey_id"], line["by"], line["admin_id"]) == (passkey["id"], "admin", admin_user.pk)
         assert any(mail.subject.startswith("A passkey was removed") for mail in mailoutbox)
+
+
+class TestRemoveTwoFactorSignsTheUserOut:
+    """The button on the user's page and the bulk action: two-factor off, every session and token of the user dead."""
+
+    @pytest.fixture
+    def staff(self, admin_user):
+        browser = StaffBrowser()
+        browser.sign_in(admin_user, password="password")
+        return browser
+
+    def test_the_button_on_the_users_page_asks_then_removes(
+        self, staff, admin_user, user, other_user, clock, committed, mailoutbox
+    ):
+        device, bystander, elsewhere = Device(user), Device(other_user), another_server()
+        turn_on_two_factor(user, clock)
+        page = staff.get(change_url(user))
+        are_you_sure = staff.get(link(page, "Remove two-factor"))
+        assert f"Remove two-factor for {user.username}?" in are_you_sure.content.decode()
+        with committed():
+            response = staff.send(are_you_sure, press="Remove two-factor")
+        assert f"Two-factor removed for {user.username}; they are logged out everywhere." in response.content.decode()
+        assert User.objects.get(pk=user.pk).totp_enabled is False
+        assert not TotpDevice.objects.exists()
+        assert not RecoveryCode.objects.exists()
+        assert_signed_out(device, elsewhere)
+        assert_still_signed_in(bystander, elsewhere)
+        audited("two_factor_disabled", user, admin_user)
+        assert "tool-remove_two_factor" not in response.content.decode()  # nothing left to remove
+
+    def test_the_bulk_action_too(self, staff, admin_user, user, clock, committed):
+        device, elsewhere = Device(user), another_server()
+        turn_on_two_factor(user, clock)
+        with committed():
+            response = staff.submit(
+                f"{USERS_ADMIN}?totp_enabled__exact=1",
+                form="changelist-form",
+                fill={"action": "remove_two_factor"},
+                tick={"_selected_action": [str(user.pk)]},
+                press="Go",
+            )
+        assert "Two-factor removed for 1 user(s)" in response.content.decode()
+        assert_signed_out(device, elsewhere)
+        audited("two_factor_disabled", user, admin_user)
+
+    def test_no_button_without_two_factor(self, staff, user):
+        assert "tool-remove_two_factor" not in staff.get(change_url(user)).content.decode()

@@ -100,6 +100,20 @@ def totp_disable(*, user: User, client: ClientInfo | None) -> bool:
     return was_on
 
 
+def totp_remove(*, user: User) -> bool:
+    """The admin's "Remove two-factor": turned off as ``totp_disable`` does, and the user logged out everywhere.
+
+    Whoever asked the admin to remove it has lost the factor, or someone else
+    may have it: no session that it (or only the password) opened survives.
+    Whether it was on; nothing changes when it was not.
+    """
+    with transaction.atomic():
+        if not totp_disable(user=user, client=None):
+            return False
+        accounts_services.user_sessions_revoke_all(user=user)
+    return True
+
+
 def totp_code_use(*, user: User, code: str) -> bool:
     """Whether ``code`` is a current code of the user's active TOTP; it then can never be used again.
 

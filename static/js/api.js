@@ -134,6 +134,13 @@ async function probeSession() {
   }
 }
 
+// Renews the session now, before the access cookie expires (the admin's pages):
+// the one refresh of the browser, shared with every other tab. Resolves true
+// while still signed in; the new expiry is in session-sync's changedSince().
+export function renewNow() {
+  return renewSession(Date.now(), { refresh: postRefresh, probe: probeSession });
+}
+
 // A path on this site to come back to: only "/something", never "//host" or
 // "/\host" (browsers read both as another host), and nothing that resolves to
 // another origin once the browser has stripped tabs and newlines from it.

@@ -10,9 +10,20 @@ import { describeWebAuthnError, webauthnSupported } from '../webauthn.js';
 import { keepNextOn, nextPath, submitTo } from './auth-form.js';
 import { askForSecondFactor } from './login-second-factor.js';
 
+// Goes to ?next= once, whichever gets there first: this form, a passkey, a sign-in
+// in another tab, or the check at load finding a session (which may answer just
+// after this form signed in: two navigations at once would abort one another).
+let leaving = false;
+function leave(how = 'assign') {
+  if (leaving) return;
+  leaving = true;
+  window.location[how](nextPath());
+}
+
 const form = document.getElementById('login-form');
 submitTo(form, paths.login, {
   ok: 200,
+  done: () => leave(),
   intercept: (response, body) => {
     if (response.status !== 401 || body.code !== 'mfa_required') return false;
     askForSecondFactor(form);
@@ -20,7 +31,7 @@ submitTo(form, paths.login, {
   },
 });
 keepNextOn(document.getElementById('register-link'));
-onSessionChange({ signedIn: () => window.location.replace(nextPath()) });
+onSessionChange({ signedIn: () => leave('replace') });
 
 const passkeyButton = document.getElementById('passkey-login');
 if (webauthnSupported()) {
@@ -31,7 +42,7 @@ if (webauthnSupported()) {
     try {
       const response = await signInWithPasskey({ remember: form.elements.namedItem('remember').checked });
       if (response.ok) {
-        window.location.assign(nextPath());
+        leave();
         return;
       }
       showErrors(form, await json(response), 'That passkey did not sign you in.');
@@ -46,7 +57,7 @@ if (webauthnSupported()) {
 currentUser().then((user) => {
   if (!user) return;
   if (new URLSearchParams(window.location.search).has('next')) {
-    window.location.replace(nextPath());
+    leave('replace');
   } else {
     announce(`You are already signed in as ${user.username}.`, 'info');
   }
