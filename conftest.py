@@ -31,6 +31,12 @@ class BrowserClient(APIClient):
             extra.pop("csrf", None)
         return super().generic(method, path, data, content_type, secure=secure, **extra)
 
+    def post(self, path, data=None, format=None, content_type=None, **extra):
+        # Pages (the admin's forms) post forms, as a browser does; the API gets JSON by default.
+        if format is None and content_type is None and not str(path).startswith("/api/"):
+            format = "multipart"
+        return super().post(path, data, format, content_type, **extra)
+
     def login_as(self, user, password: str = DEFAULT_PASSWORD, **data):
         """Logs in through the API; ``HTTP_*``/``REMOTE_ADDR`` keywords go to the request's META."""
         meta = {key: data.pop(key) for key in list(data) if key.startswith(("HTTP_", "REMOTE_"))}
