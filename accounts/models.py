@@ -4,11 +4,37 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+
+
+class UserQuerySet(models.QuerySet):
+    def update(self, **kwargs) -> int:
+        """``QuerySet.update``; a change to a column the user cache keeps drops the users from it.
+
+        The database trigger records the change for every process
+        (accounts/revocation/triggers.py); this one drops the users here, at
+        once, so its next request reads the new row. Their ids are read
+        first (one statement more, on these rare writes).
+        """
+        from accounts import users_cache
+
+        if users_cache.CACHED_FIELDS.isdisjoint(kwargs):
+            return super().update(**kwargs)
+        user_ids = list(self.values_list("pk", flat=True))
+        updated = super().update(**kwargs)
+        users_cache.changed(user_ids)
+        return updated
+
+    update.alters_data = True
+
+
+class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
+    pass
 
 
 class User(AbstractUser):
@@ -29,6 +55,8 @@ class User(AbstractUser):
     # stays one query: whether two-factor (TOTP) is on, how many passkeys there are.
     totp_enabled = models.BooleanField(default=False, editable=False)
     passkey_count = models.PositiveIntegerField(default=0, editable=False)
+
+    objects = UserManager()
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

@@ -337,6 +337,11 @@ if REVOCATION_STALE_POLICY not in ("honour", "refuse"):
     )
 # Verified access tokens kept per process (accounts/tokens/verified_cache.py); 0 turns the cache off.
 JWT_VERIFIED_CACHE_SIZE = env.int("JWT_VERIFIED_CACHE_SIZE", default=1024)
+# Users kept per process for authenticated requests (accounts/users_cache.py: about 0.4 KB
+# each), dropped by the revocation feed when they change; 0 turns the cache off.
+USER_CACHE_SIZE = env.int("USER_CACHE_SIZE", default=10_000)
+if USER_CACHE_SIZE < 0:
+    raise ImproperlyConfigured(f"USER_CACHE_SIZE must be 0 (off) or more, not {USER_CACHE_SIZE}.")
 
 # ACCOUNT LIFECYCLE: email, password reset, verification, re-authentication
 # ------------------------------------------------------------------------------
