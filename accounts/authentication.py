@@ -1,6 +1,7 @@
 """The site's one authentication class: Bearer header first, then the access cookie."""
 
 from django.utils.translation import gettext_lazy as _
+from rest_framework import HTTP_HEADER_ENCODING
 from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
@@ -33,20 +34,25 @@ class JWTCookieAuthentication(JWTAuthentication):
     users are built from the token's claims.
     """
 
+    def __init__(self) -> None:
+        # simplejwt's looks the user model up on every request; ``get_user`` below never needs it.
+        pass
+
     def authenticate(self, request: Request) -> tuple[User, Token] | None:
-        header = self.get_header(request)
-        if header is not None and header.split(None, 1)[:1] == [b"Bearer"]:
-            raw_token = self.get_raw_token(header)
+        django_request = request._request  # DRF's Request forwards each attribute read to it
+        header = django_request.META.get("HTTP_AUTHORIZATION")
+        if header is not None and header.split(None, 1)[:1] == ["Bearer"]:
+            raw_token = self.get_raw_token(header.encode(HTTP_HEADER_ENCODING))
             validated = self.get_validated_token(raw_token)
             return self.get_user(validated), validated
 
-        raw_token = request.COOKIES.get(conf.access_cookie_name())
+        raw_token = django_request.COOKIES.get(conf.access_cookie_name())
         if not raw_token:
             return None
         validated = self.get_validated_token(raw_token)
         user = self.get_user(validated)
-        if request.method in UNSAFE_METHODS:
-            enforce_csrf(request._request)
+        if django_request.method in UNSAFE_METHODS:
+            enforce_csrf(django_request)
         return user, validated
 
     def get_validated_token(self, raw_token: bytes | str) -> Token:

@@ -30,6 +30,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models.base import ModelState
 
@@ -156,28 +157,33 @@ def _committed(user_ids: frozenset[int]) -> None:
 
 class _Process:
     cache: UserCache | None = None
-    size: int | None = None
+    made = False
 
 
 _process = _Process()
 
 
 def current() -> UserCache | None:
-    """This process's cache, made on first use with ``USER_CACHE_SIZE``; ``None`` when that is 0."""
+    """This process's cache, made on first use with ``USER_CACHE_SIZE``; ``None`` when that is 0.
+
+    Made again, empty, after a setting changes (tests' overrides) or a fork.
+    """
+    if _process.made:
+        return _process.cache
     size = settings.USER_CACHE_SIZE
-    if size != _process.size:
-        # Off where no trigger tells the other processes of a change (triggers.py).
-        on = size > 0 and triggers.supported(connections[DEFAULT_DB_ALIAS].vendor)
-        _process.cache, _process.size = (UserCache(size) if on else None), size
+    # Off where no trigger tells the other processes of a change (triggers.py).
+    on = size > 0 and triggers.supported(connections[DEFAULT_DB_ALIAS].vendor)
+    _process.cache, _process.made = (UserCache(size) if on else None), True
     return _process.cache
 
 
-def reset() -> None:
-    """Forgets every entry (tests; a fork)."""
-    _process.cache = _process.size = None
+def reset(**kwargs) -> None:
+    """Forgets every entry (tests; a fork; a setting changed)."""
+    _process.cache, _process.made = None, False
 
 
 os.register_at_fork(after_in_child=reset)
+setting_changed.connect(reset, dispatch_uid="accounts.users_cache.reset")
 
 
 # Receivers (accounts/apps.py) -------------------------------------------------------

@@ -170,6 +170,9 @@ def queries(args) -> None:
     tokens = services.session_create(user=user, client=CLIENT)
     client = Client()
     client.cookies[conf.access_cookie_name()] = tokens.access
+    # A process that has served the user before (the user cache): what every request but its first costs.
+    me_first, response = count_queries(lambda: client.get("/api/me/"))
+    assert response.status_code == 200, response.content
     me_cookie, response = count_queries(lambda: client.get("/api/me/"))
     assert response.status_code == 200, response.content
     me_bearer, response = count_queries(lambda: Client().get("/api/me/", HTTP_AUTHORIZATION=f"Bearer {tokens.access}"))
@@ -186,6 +189,7 @@ def queries(args) -> None:
     logout_all = [logout_all_with_sessions(index, args.sessions) for index in range(args.repeat)]
     emit(
         {
+            "me_first": me_first,
             "me_cookie": me_cookie,
             "me_bearer": me_bearer,
             "refresh_ours": ours,
@@ -370,6 +374,69 @@ def revocation_memory(args) -> None:
     )
 
 
+# login-users: users that log in under wrk -------------------------------------------------
+
+
+def login_users(args) -> None:
+    """``--count`` users with the bench password (one per wrk thread of the login load); their usernames."""
+    emit({"usernames": [user.username for user in stream_users(args.count, "login")], "password": BENCH_PASSWORD})
+
+
+# user-cache-memory: a process with many users cached ---------------------------------------
+
+
+def user_cache_memory(args) -> None:
+    """RSS and traced memory of this process before and after ``--count`` users enter its user cache.
+
+    The users are bulk-created, then each is loaded the way an authenticated
+    request loads it (``users_cache.request_user``: a miss reads the row and
+    keeps it), with ``USER_CACHE_SIZE`` at ``--count``. VmRSS is read before
+    and after; tracemalloc, in a second pass over a fresh cache, measures what
+    the cache itself keeps.
+    """
+    import gc
+    import tracemalloc
+
+    from accounts import users_cache
+
+    settings.USER_CACHE_SIZE = args.count
+    users = stream_users(args.count, "cached")
+    ids = [user.pk for user in users]
+    del users
+    gc.collect()
+    users_cache.reset()
+    rss_before = rss_kib("VmRSS")
+    start = time.perf_counter()
+    for user_id in ids:
+        users_cache.request_user(user_id, trusted=True)
+    load_seconds = time.perf_counter() - start
+    gc.collect()
+    rss_after = rss_kib("VmRSS")
+    cache = users_cache.current()
+    assert len(cache) == args.count, len(cache)
+    hit_us = min(timed(lambda: [users_cache.request_user(ids[-1], trusted=True) for _ in range(10_000)], 5)) / 10
+    users_cache.reset()
+    tracemalloc.start()
+    baseline = tracemalloc.get_traced_memory()[0]
+    for user_id in ids:
+        users_cache.request_user(user_id, trusted=True)
+    gc.collect()
+    kept = tracemalloc.get_traced_memory()[0] - baseline
+    tracemalloc.stop()
+    emit(
+        {
+            "users": len(cache),
+            "rss_before_mb": round(rss_before / 1024, 1),
+            "rss_after_mb": round(rss_after / 1024, 1),
+            "rss_growth_mb": round((rss_after - rss_before) / 1024, 1),
+            "cache_mb": round(kept / 2**20, 1),
+            "bytes_per_user": round(kept / args.count),
+            "load_seconds": round(load_seconds, 2),
+            "hit_us": round(hit_us, 2),
+        }
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -395,6 +462,12 @@ def main() -> None:
     command.add_argument("--count", type=int, default=100_000)
     command.add_argument("--users", type=int, default=0)
     command.set_defaults(run=revocation_memory)
+    command = commands.add_parser("login-users")
+    command.add_argument("--count", type=int, default=4)
+    command.set_defaults(run=login_users)
+    command = commands.add_parser("user-cache-memory")
+    command.add_argument("--count", type=int, default=100_000)
+    command.set_defaults(run=user_cache_memory)
     args = parser.parse_args()
     args.run(args)
 

@@ -66,7 +66,7 @@ def check(sid: str, user_id: int, ver: int) -> bool:
     Returns whether the view is current: whether what it keeps honest (the
     user cache, accounts/users_cache.py) may be trusted for this request.
     """
-    view = _process.view or current_view()
+    view = current_view()
     if view.rejects(sid, user_id, ver):
         raise TokenRevoked()
     if view.is_current():
@@ -107,7 +107,9 @@ def health() -> str:
 
 def current_view() -> RevocationView:
     """This process's view, its follower started on first use (after a fork, the child starts its own)."""
-    return _process.view or _process.start()
+    # Not ``view or start()``: an empty view is falsy (``__len__``), and starting takes a lock.
+    view = _process.view
+    return view if view is not None else _process.start()
 
 
 def reset() -> RevocationView:
