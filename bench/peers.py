@@ -142,7 +142,7 @@ def side_by_side(bench, jwtsite_url: str, cookie_access: str, work: Path, worker
         PeerServer("ours", work / "peers-ours.sqlite3", work / "gunicorn-peers-ours.log", workers) as ours,
     ):
         variants = {
-            "jwtsite bare": (jwtsite_url + "/bench/ceiling/", {}),
+            "jwtsite bare": (jwtsite_url + "/api/bench/ceiling/", {}),
             "jwtsite cookie": (
                 jwtsite_url + "/api/me/",
                 {"BENCH_HEADER_NAME": "Cookie", "BENCH_HEADER_VALUE": "access_token=" + cookie_access},

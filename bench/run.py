@@ -206,7 +206,7 @@ def worker_rss_mb(server: Gunicorn) -> list[float]:
 def me_variants(setup: dict) -> dict[str, tuple[str, dict[str, str]]]:
     """The ceiling and ``/api/me/`` by cookie and by Bearer: name → (path, wrk environment)."""
     return {
-        "ceiling": ("/bench/ceiling/", {}),
+        "ceiling": ("/api/bench/ceiling/", {}),
         "cookie": (
             "/api/me/",
             {"BENCH_HEADER_NAME": "Cookie", "BENCH_HEADER_VALUE": "access_token=" + setup["cookie_access"]},
@@ -268,7 +268,7 @@ def bench_main_server(bench: Bench, url: str, *, ratios_only: bool = False) -> N
     with bench.server(url, "main") as server:
         base = server.url
         me = Client(base).get("/api/me/", headers={"Authorization": f"Bearer {setup['bearer_access']}"})
-        ceiling = Client(base).get("/bench/ceiling/")
+        ceiling = Client(base).get("/api/bench/ceiling/")
         assert me.status == ceiling.status == 200, (me.body, ceiling.body)
         assert me.json() == ceiling.json(), (me.body, ceiling.body)
         bench.results["body_bytes"] = {"me": len(me.body), "ceiling": len(ceiling.body)}
@@ -347,7 +347,7 @@ def report_rows(results: dict, vendor: str) -> list[tuple[str, str, str, str]]:
     rss = max(results["worker_rss_mb"])
     rows = [
         (
-            "`GET /bench/ceiling/` (no auth, same body size): req/s, p50, p99",
+            "`GET /api/bench/ceiling/` (no auth, same body size): req/s, p50, p99",
             f"{me['ceiling_rps']:,.0f}/s, {me['ceiling_p50_ms']:.1f} ms, {me['ceiling_p99_ms']:.1f} ms",
             "",
             "",

@@ -1,8 +1,12 @@
-"""Middleware that keeps every ``/api/`` error JSON, debug mode included."""
+"""The site's own middleware: JSON errors under ``/api/``, and Django's sessions and messages for pages only."""
 
 import logging
 from collections.abc import Callable
 
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from rest_framework.exceptions import APIException
 
@@ -50,3 +54,49 @@ class JsonApiErrorsMiddleware:
 
 def server_error_response() -> JsonResponse:
     return JsonResponse({"detail": "A server error occurred.", "code": "server_error"}, status=500)
+
+
+class PageSessionMiddleware(SessionMiddleware):
+    """Django's ``SessionMiddleware`` for pages and the admin; the JSON API has no server session.
+
+    API requests authenticate with JWTs (accounts/authentication.py) and
+    nothing under ``/api/`` reads ``request.session``: making a session store
+    for each of them, and checking it on the way out, was work for nothing.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        if not is_api_path(request.path):
+            super().process_request(request)
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if not hasattr(request, "session"):
+            return response
+        return super().process_response(request, response)
+
+
+class PageAuthenticationMiddleware(AuthenticationMiddleware):
+    """Django's ``AuthenticationMiddleware`` (the session's user) for pages and the admin.
+
+    Under ``/api/`` there is no session: ``request.user`` is anonymous until
+    DRF's authentication (the JWT) sets it, as it was for every API request
+    without a session cookie.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        if is_api_path(request.path):
+            request.user = AnonymousUser()
+        else:
+            super().process_request(request)
+
+
+class PageMessageMiddleware(MessageMiddleware):
+    """Django's ``MessageMiddleware`` for pages and the admin (its one-time notices); none under ``/api/``."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        if not is_api_path(request.path):
+            super().process_request(request)
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if not hasattr(request, "_messages"):
+            return response
+        return super().process_response(request, response)

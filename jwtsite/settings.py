@@ -59,11 +59,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's sessions, session user and messages, for pages and the admin only: the API
+    # authenticates with JWTs (jwtsite/middleware.py).
+    "jwtsite.middleware.PageSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "jwtsite.middleware.PageAuthenticationMiddleware",
+    "jwtsite.middleware.PageMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "jwtsite.middleware.JsonApiErrorsMiddleware",
 ]
