@@ -437,6 +437,65 @@ def user_cache_memory(args) -> None:
     )
 
 
+# instructions: CPU instructions per request, counted by callgrind -----------------------------
+
+
+def instructions(args) -> None:
+    """Serves ``--requests`` requests of one kind through Django's WSGI handler, in this process.
+
+    Run under ``valgrind --tool=callgrind`` by bench/run.py, once with 0
+    requests and once with ``--requests``: the difference divided by the count
+    is the instructions one request costs, whatever else runs on the machine.
+    Run with ``REVOCATION_POLL_INTERVAL`` long: the follower's reads would be
+    counted too (valgrind slows the process fifty times, not the clock).
+    """
+    import io
+
+    from django.core.handlers.wsgi import WSGIHandler
+
+    user = User.objects.get(username=CEILING_BODY["username"])
+    access = services.session_create(user=user, client=CLIENT).access
+    headers = {
+        "ceiling": ("/api/bench/ceiling/", {}),
+        "cookie": ("/api/me/", {"HTTP_COOKIE": f"{conf.access_cookie_name()}={access}"}),
+        "bearer": ("/api/me/", {"HTTP_AUTHORIZATION": f"Bearer {access}"}),
+    }
+    path, extra = headers[args.variant]
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "127.0.0.1",
+        "HTTP_ACCEPT": "application/json",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.url_scheme": "http",
+        **extra,
+    }
+    handler = WSGIHandler()
+    statuses = []
+
+    def start_response(status, response_headers, exc_info=None):
+        statuses.append(status)
+
+    def request() -> None:
+        b"".join(handler({**environ, "wsgi.input": io.BytesIO(b"")}, start_response))  # the current kind
+
+    # Every kind first, in every run: imports, the key ring, the revocation view's first sync,
+    # the user and the token in their caches; the run with no request subtracts all of it.
+    base = {name: value for name, value in environ.items() if name not in extra}
+    for variant_path, variant_extra in headers.values():
+        environ = {**base, "PATH_INFO": variant_path, **variant_extra}
+        for _ in range(20):
+            request()
+    environ = {**base, "PATH_INFO": path, **extra}
+    for _ in range(args.requests):
+        request()
+    assert set(statuses) == {"200 OK"}, set(statuses)
+    emit({"variant": args.variant, "requests": args.requests})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -468,6 +527,10 @@ def main() -> None:
     command = commands.add_parser("user-cache-memory")
     command.add_argument("--count", type=int, default=100_000)
     command.set_defaults(run=user_cache_memory)
+    command = commands.add_parser("instructions")
+    command.add_argument("--variant", choices=("ceiling", "cookie", "bearer"), required=True)
+    command.add_argument("--requests", type=int, default=200)
+    command.set_defaults(run=instructions)
     args = parser.parse_args()
     args.run(args)
 

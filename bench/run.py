@@ -292,6 +292,42 @@ def bench_main_server(bench: Bench, url: str, *, ratios_only: bool = False) -> N
         bench.results["worker_rss_mb"] = worker_rss_mb(server)
 
 
+def bench_instructions(bench: Bench, url: str, requests: int) -> dict:
+    """CPU instructions per request (callgrind): the ceiling, cookie and Bearer ``/api/me/``; ``{}`` without valgrind.
+
+    Wall-clock figures move with whatever else runs on the machine; an
+    instruction count does not. Each kind runs in a process of its own under
+    callgrind, and a run with no request is subtracted.
+    """
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        log("valgrind is not installed: no instruction counts")
+        return {}
+    log(f"instructions per request (callgrind): {requests} requests of each kind")
+    # The view synced once and trusted for the whole run: its follower's reads must not be counted.
+    env = {**bench.env, "DATABASE_URL": url, "REVOCATION_POLL_INTERVAL": "3600", "REVOCATION_STALE_AFTER": "7200"}
+
+    def collected(variant: str, count: int) -> int:
+        command = [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-m"]
+        done = subprocess.run(
+            [*command, "bench.djtasks", "instructions", "--variant", variant, "--requests", str(count)],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=1800,
+            check=True,
+        )
+        line = next(line for line in done.stderr.splitlines() if "Collected :" in line)
+        return int(line.rsplit(":", 1)[1].strip())
+
+    base = collected("ceiling", 0)
+    figures = {name: (collected(name, requests) - base) / requests for name in ("ceiling", "cookie", "bearer")}
+    figures["cookie_ratio"] = figures["ceiling"] / figures["cookie"]
+    figures["bearer_ratio"] = figures["ceiling"] / figures["bearer"]
+    return figures
+
+
 def bench_in_process(bench: Bench, url: str) -> None:
     log("statements per request, logout-all with 1,000 sessions, login breakdown")
     bench.results["queries"] = bench.task(url, "queries", "--sessions", "1000", "--repeat", str(bench.runs))
@@ -429,11 +465,31 @@ def report_rows(results: dict, vendor: str) -> list[tuple[str, str, str, str]]:
         ),
         ("gunicorn worker RSS after the load (max of 2)", f"{rss:.0f} MB", "≤ 120 MB", verdict(rss <= 120)),
         user_cache_row(results["user_cache"], verdict),
+        *instruction_rows(results["instructions"], verdict),
         *peers.report_rows(results["peers"], verdict),
         *pg_redis.report_rows(results["pg_redis"], verdict),
         *revocation.report_rows(results["revocation_memory"], results["reach"], verdict),
     ]
     return rows
+
+
+def instruction_rows(figures: dict, verdict: Callable[[bool], str]) -> list[tuple[str, str, str, str]]:
+    if not figures:
+        return [("CPU instructions per request (callgrind)", "not measured (no valgrind)", "", "")]
+    return [
+        (
+            "CPU instructions per request (callgrind, in-process): ceiling / cookie `/api/me/` / Bearer",
+            f"{figures['ceiling'] / 1e6:.2f} M / {figures['cookie'] / 1e6:.2f} M / {figures['bearer'] / 1e6:.2f} M",
+            "",
+            "",
+        ),
+        (
+            "ceiling ÷ cookie, ceiling ÷ Bearer, in instructions (what no neighbour on the machine changes)",
+            f"{figures['cookie_ratio']:.2f}, {figures['bearer_ratio']:.2f}",
+            "≥ 0.85",
+            verdict(min(figures["cookie_ratio"], figures["bearer_ratio"]) >= 0.85),
+        ),
+    ]
 
 
 def user_cache_row(figures: dict, verdict: Callable[[bool], str]) -> tuple[str, str, str, str]:
@@ -451,6 +507,8 @@ def user_cache_row(figures: dict, verdict: Callable[[bool], str]) -> tuple[str, 
 SPREAD_FIGURES = {
     "cookie / ceiling": ("me", "cookie_ratio"),
     "Bearer / ceiling": ("me", "bearer_ratio"),
+    "instructions: ceiling ÷ cookie": ("instructions", "cookie_ratio"),
+    "instructions: ceiling ÷ Bearer": ("instructions", "bearer_ratio"),
     "side by side: jwtsite cookie / jwtsite bare": ("peers", "jwtsite cookie / jwtsite bare"),
     "jwtsite cookie ÷ dj-rest-auth cookie (ours database settings)": (
         "peers",
@@ -579,6 +637,11 @@ How each figure is measured:
   "User changed in the database": the same number of changes of a user's address written
   straight into the database (no app code, nothing announced: the trigger records it), each
   timed until the other process's `/api/me/` (the user in its cache) shows the new address.
+- **Instructions** (callgrind): `bench/djtasks.py instructions` serves N requests of one kind
+  through Django's WSGI handler in one process under `valgrind --tool=callgrind` (after 20 that
+  put the user and the token in its caches); a run with none is subtracted and the rest divided
+  by N. It counts what the Python process executes for a request (no socket, no gunicorn), and no
+  other work on the machine changes it.
 - **User cache memory**: `bench/djtasks.py user-cache-memory`: that many users bulk-created, then
   each loaded the way an authenticated request loads it (`users_cache.request_user`, a miss
   that keeps the row) with `USER_CACHE_SIZE` at that count; VmRSS of the process before and
@@ -624,9 +687,11 @@ def main() -> None:
         "exits 1 when a ratio misses its budget (writes nothing)",
     )
     parser.add_argument("--cached-users", type=int, default=100_000, help="users in the user-cache memory figure")
+    parser.add_argument("--instruction-requests", type=int, default=300, help="requests per callgrind count")
     args = parser.parse_args()
     if args.quick:
         args.runs, args.seconds, args.rows, args.reach_samples, args.cached_users = 1, 2, 20_000, 20, 20_000
+        args.instruction_requests = 50
     started = time.monotonic()
     load_at_start = load_average()
     wrk = ensure_wrk()
@@ -658,6 +723,7 @@ def main() -> None:
         if args.ratios:
             sys.exit(acceptance(bench.results))
         bench_in_process(bench, main_url)
+        bench.results["instructions"] = bench_instructions(bench, main_url, args.instruction_requests)
         log(f"user cache memory with {args.cached_users:,} users")
         bench.results["user_cache"] = bench.task(
             databases.copy("users-cache"), "user-cache-memory", "--count", str(args.cached_users)

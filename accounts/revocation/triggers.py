@@ -18,6 +18,8 @@ the user cache stays off (``supported``).
 
 from django.conf import settings
 from django.db import connections
+from django.db.migrations.recorder import MigrationRecorder
+from django.db.models import Model
 
 from accounts import sql
 from accounts.models import User
@@ -26,24 +28,45 @@ from accounts.revocation.models import Revocation
 SUPPORTED = ("sqlite", "postgresql")
 CHANGED, DELETED = "accounts_user_changed", "accounts_user_deleted"
 FUNCTION = "accounts_user_changed"
+# The migration that first made them: before it (a database migrated backwards past it) there are none.
+MIGRATION = ("accounts", "0008_user_change_triggers")
 
 
 def supported(vendor: str) -> bool:
     return vendor in SUPPORTED
 
 
-def install(using: str = "default") -> bool:
-    """Creates (or re-creates) the triggers on ``using``; whether the database has them now."""
+def install(using: str = "default", user_model: type[Model] = User, revocation_model: type[Model] = Revocation) -> bool:
+    """Creates (or re-creates) the triggers on ``using``; whether the database has them now.
+
+    ``user_model`` and ``revocation_model`` may be a migration's historical
+    models: only the cached columns they have are watched.
+    """
     connection = connections[using]
     if not supported(connection.vendor):
         return False
     tables = set(connection.introspection.table_names())
-    if not {User._meta.db_table, Revocation._meta.db_table} <= tables:
+    if not {user_model._meta.db_table, revocation_model._meta.db_table} <= tables:
         return False  # migrated backwards, past the tables
     with connection.cursor() as cursor:
-        for statement in statements(connection):
+        for statement in statements(connection, user_model, revocation_model):
             cursor.execute(statement)
     return True
+
+
+def drop(using: str = "default") -> None:
+    """Removes the triggers from ``using`` (before migrations change the table they watch)."""
+    connection = connections[using]
+    if not supported(connection.vendor):
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            for name in (CHANGED, DELETED):
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+        elif User._meta.db_table in connection.introspection.table_names():
+            table = connection.ops.quote_name(User._meta.db_table)
+            for name in (CHANGED, DELETED):
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
 
 
 def installed(using: str = "default") -> set[str]:
@@ -63,14 +86,19 @@ def installed(using: str = "default") -> set[str]:
         return {name for (name,) in cursor.fetchall()}
 
 
-def statements(connection) -> list[str]:
+def statements(connection, user_model: type[Model] = User, revocation_model: type[Model] = Revocation) -> list[str]:
     """The DDL for ``connection``'s database, built from the models' ``_meta``."""
     quote = connection.ops.quote_name
-    users, revocations = quote(User._meta.db_table), quote(Revocation._meta.db_table)
-    cached = [quote(User._meta.get_field(name).column) for name in sql.REQUEST_USER_FIELDS if name != "id"]
-    user_id, version = (quote(User._meta.get_field(name).column) for name in ("id", "token_version"))
+    user_fields = {field.name for field in user_model._meta.concrete_fields}
+    users, revocations = quote(user_model._meta.db_table), quote(revocation_model._meta.db_table)
+    cached = [
+        quote(user_model._meta.get_field(name).column)
+        for name in sql.REQUEST_USER_FIELDS
+        if name != "id" and name in user_fields
+    ]
+    user_id, version = (quote(user_model._meta.get_field(name).column) for name in ("id", "token_version"))
     into = "{} ({})".format(
-        revocations, ", ".join(quote(Revocation._meta.get_field(name).column) for name in _RECORD_FIELDS)
+        revocations, ", ".join(quote(revocation_model._meta.get_field(name).column) for name in _RECORD_FIELDS)
     )
     # Kept as long as a revocation is: no reader that is still current can be further behind.
     keep = int(settings.ACCESS_TOKEN_LIFETIME + settings.JWT_LEEWAY + 1)
@@ -114,6 +142,28 @@ def statements(connection) -> list[str]:
 _RECORD_FIELDS = ("user_id", "min_ver", "created_at", "until")
 
 
+def on_pre_migrate(sender, using: str = "default", **kwargs) -> None:
+    """``pre_migrate`` receiver (accounts/apps.py): no trigger while migrations change the table.
+
+    A trigger names the columns it watches: dropping or renaming one of them
+    fails while it exists (PostgreSQL refuses, SQLite too). ``post_migrate``
+    makes them again.
+    """
+    drop(using)
+
+
 def on_post_migrate(sender, using: str = "default", **kwargs) -> None:
-    """``post_migrate`` receiver (accounts/apps.py): the triggers, after every ``migrate`` and ``flush``."""
-    install(using)
+    """``post_migrate`` receiver (accounts/apps.py): the triggers, after every ``migrate`` and ``flush``.
+
+    ``flush`` (no ``plan``) empties every table, the users' after the
+    revocations' on SQLite: what the triggers recorded of that is dropped.
+    """
+    connection = connections[using]
+    if "plan" not in kwargs and Revocation._meta.db_table in connection.introspection.table_names():
+        Revocation.objects.using(using).all()._raw_delete(using)
+    if MIGRATION in MigrationRecorder(connection).applied_migrations():
+        apps = kwargs.get("apps")
+        if apps is None:
+            install(using)
+        else:  # the state migrate left: a column not there yet is not watched yet
+            install(using, apps.get_model("accounts", "User"), apps.get_model("accounts", "Revocation"))
