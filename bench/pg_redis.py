@@ -63,7 +63,8 @@ def bench_postgres_redis(bench, log: Callable[[str], None]) -> dict:
         return {"not_measured": reason}
     log(f"PostgreSQL + Redis: {postgres.rsplit('@', 1)[-1]}, {redis.rsplit('@', 1)[-1]}")
     env = {"CACHE_URL": redis}
-    databases = Databases(bench.env, postgres_url=postgres, prefix="jwtsite_bench_pg")
+    # Its own database names (the PID): other runs on the same PostgreSQL server keep theirs.
+    databases = Databases(bench.env, postgres_url=postgres, prefix=f"jwtsite_bench_pg{os.getpid()}")
     try:
         url = databases.copy("main")
         runs = bench.runs
