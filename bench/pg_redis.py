@@ -18,7 +18,8 @@ choose the servers; without them the section says "not measured".
 import os
 from collections.abc import Callable
 
-LOGIN_CONNECTIONS = 4  # logins are Argon2-bound: more than the cores only queues them
+LOGIN_CONNECTIONS = 2  # logins are Argon2-bound: one per worker; more only queue
+LOGIN_TIMEOUT = 30  # seconds: a sign-in takes about 150 ms alone, seconds on a busy machine
 DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/11"
 
@@ -82,13 +83,21 @@ def bench_postgres_redis(bench, log: Callable[[str], None]) -> dict:
             login_env = {"BENCH_USERS": str(users_file), "BENCH_PASSWORD": logins["password"]}
             log(f"login: {runs} rounds x (ours, stock) x {LOGIN_CONNECTIONS} users at once x {bench.seconds} s")
             for target in targets.values():
-                bench.load(target, "login.lua", LOGIN_CONNECTIONS, LOGIN_CONNECTIONS, 2, **login_env)
+                bench.load(
+                    target, "login.lua", LOGIN_CONNECTIONS, LOGIN_CONNECTIONS, 2, timeout=LOGIN_TIMEOUT, **login_env
+                )
 
             def login_round(index: int) -> dict[str, float]:
                 figures = {}
                 for label, target in alternating(targets.items(), index):
                     summary = bench.load(
-                        target, "login.lua", LOGIN_CONNECTIONS, LOGIN_CONNECTIONS, bench.seconds, **login_env
+                        target,
+                        "login.lua",
+                        LOGIN_CONNECTIONS,
+                        LOGIN_CONNECTIONS,
+                        bench.seconds,
+                        timeout=LOGIN_TIMEOUT,
+                        **login_env,
                     )
                     figures[f"{label}_rps"], figures[f"{label}_p50_ms"] = summary["rps"], summary["p50_ms"]
                 figures["ratio"] = figures["ours_rps"] / figures["stock_rps"]

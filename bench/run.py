@@ -148,9 +148,12 @@ class Bench:
         env = {**self.env, **(env or {}), "DATABASE_URL": database_url}
         return Gunicorn(env=env, log_path=WORK / f"gunicorn-{name}.log", workers=WORKERS)
 
-    def load(self, url: str, script: str, threads: int, connections: int, seconds: float, **env: str) -> dict:
-        """One wrk run; its summary (rps, p50_ms, p99_ms, non2xx, socket_errors)."""
-        command = [self.wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(LUA / script)]
+    def load(
+        self, url: str, script: str, threads: int, connections: int, seconds: float, timeout: int = 2, **env: str
+    ) -> dict:
+        """One wrk run (``timeout`` seconds per request); its summary (rps, p50_ms, p99_ms, non2xx, socket_errors)."""
+        command = [self.wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", f"--timeout={timeout}s", "--latency"]
+        command += ["-s", str(LUA / script)]
         run_env = {**os.environ, "BENCH_LUA_DIR": str(LUA), **env}
         done = subprocess.run(
             [*command, url], env=run_env, capture_output=True, text=True, timeout=seconds + 60, check=True
