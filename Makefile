@@ -10,7 +10,7 @@ STAMP := $(VENV)/.requirements-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv run serve test bench bench-reset soak lint format migrate clean
+.PHONY: venv run serve test bench bench-ratios bench-reset soak lint format migrate clean
 
 venv: $(STAMP)
 
@@ -46,9 +46,15 @@ serve: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# Benchmarks (about 3.5 minutes): prints a table and writes bench/results.md.
+# Benchmarks (about 20 minutes): prints a table and writes bench/results.md. Its
+# PostgreSQL + Redis section uses BENCH_POSTGRES_URL / BENCH_REDIS_URL (default 127.0.0.1).
 bench: $(STAMP)
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# The acceptance check (about 3 minutes): authenticated /api/me/ against a bare DRF view and
+# the peers, side by side; fails when a ratio misses its budget. Writes nothing.
+bench-ratios: $(STAMP)
+	$(PY) bench/run.py --ratios $(BENCH_ARGS)
 
 # Whether the password-reset answer's time tells a known address from an unknown one (about 1 minute).
 bench-reset: $(STAMP)

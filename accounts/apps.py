@@ -9,4 +9,18 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and sessions"
 
     def ready(self) -> None:
-        from accounts import schema  # noqa: F401 - registers the OpenAPI auth extension
+        from django.db.models.signals import post_delete, post_migrate, post_save, pre_migrate
+
+        from accounts import (
+            schema,  # noqa: F401 - registers the OpenAPI auth extension
+            users_cache,
+        )
+        from accounts.models import User
+        from accounts.revocation import triggers
+
+        # The user cache: this process drops a user it changes at once (the triggers tell the others).
+        post_save.connect(users_cache.on_user_saved, sender=User, dispatch_uid="accounts.users_cache.saved")
+        post_delete.connect(users_cache.on_user_deleted, sender=User, dispatch_uid="accounts.users_cache.deleted")
+        # The user-change triggers: none while migrations change the table, made again after.
+        pre_migrate.connect(triggers.on_pre_migrate, sender=self, dispatch_uid="accounts.revocation.triggers.pre")
+        post_migrate.connect(triggers.on_post_migrate, sender=self, dispatch_uid="accounts.revocation.triggers")

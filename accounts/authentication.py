@@ -1,6 +1,7 @@
 """The site's one authentication class: Bearer header first, then the access cookie."""
 
 from django.utils.translation import gettext_lazy as _
+from rest_framework import HTTP_HEADER_ENCODING
 from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
@@ -8,7 +9,7 @@ from rest_framework_simplejwt.models import TokenUser
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
 
-from accounts import conf, sql
+from accounts import conf, users_cache
 from accounts.csrf import enforce_csrf
 from accounts.models import User
 from accounts.revocation import runtime as revocations
@@ -24,27 +25,34 @@ class JWTCookieAuthentication(JWTAuthentication):
     one fails, never falling back to the cookie. Cookie-authenticated unsafe
     requests must pass the CSRF check. Returns ``(user, validated_token)``.
 
-    Per request: the token's verification is looked up in the verified-token
-    cache (accounts/tokens/verified_cache.py), its revocation in this process's view
-    (accounts/revocation/), then one query loads the user row. A
-    verifying-only server on its own database (``REVOCATION_FEED_URL``) has
-    no user rows: its users are built from the token's claims.
+    Per request, and no statement: the token's verification is looked up in
+    the verified-token cache (accounts/tokens/verified_cache.py), its
+    revocation in this process's view (accounts/revocation/), its user in the
+    user cache (accounts/users_cache.py, which the same view keeps honest; a
+    miss, or a stale view, reads the row: one statement). A verifying-only
+    server on its own database (``REVOCATION_FEED_URL``) has no user rows: its
+    users are built from the token's claims.
     """
 
+    def __init__(self) -> None:
+        # simplejwt's looks the user model up on every request; ``get_user`` below never needs it.
+        pass
+
     def authenticate(self, request: Request) -> tuple[User, Token] | None:
-        header = self.get_header(request)
-        if header is not None and header.split(None, 1)[:1] == [b"Bearer"]:
-            raw_token = self.get_raw_token(header)
+        django_request = request._request  # DRF's Request forwards each attribute read to it
+        header = django_request.META.get("HTTP_AUTHORIZATION")
+        if header is not None and header.split(None, 1)[:1] == ["Bearer"]:
+            raw_token = self.get_raw_token(header.encode(HTTP_HEADER_ENCODING))
             validated = self.get_validated_token(raw_token)
             return self.get_user(validated), validated
 
-        raw_token = request.COOKIES.get(conf.access_cookie_name())
+        raw_token = django_request.COOKIES.get(conf.access_cookie_name())
         if not raw_token:
             return None
         validated = self.get_validated_token(raw_token)
         user = self.get_user(validated)
-        if request.method in UNSAFE_METHODS:
-            enforce_csrf(request._request)
+        if django_request.method in UNSAFE_METHODS:
+            enforce_csrf(django_request)
         return user, validated
 
     def get_validated_token(self, raw_token: bytes | str) -> Token:
@@ -61,17 +69,18 @@ class JWTCookieAuthentication(JWTAuthentication):
         """The token's user, if the token is not revoked, the user exists, is active and ``ver`` is current."""
         try:
             payload = validated_token.payload
-            revocations.check(payload[SESSION_CLAIM], payload[api_settings.USER_ID_CLAIM], payload[VERSION_CLAIM])
+            user_id, version = payload[api_settings.USER_ID_CLAIM], payload[VERSION_CLAIM]
+            current = revocations.check(payload[SESSION_CLAIM], user_id, version)
         except KeyError as exc:
             raise InvalidToken(_("Token contained no recognizable user identification")) from exc
         if revocations.feed_mode():
             return ClaimsUser(validated_token)
-        user = sql.request_user(validated_token[api_settings.USER_ID_CLAIM])
+        user = users_cache.request_user(user_id, trusted=current)
         if user is None:
             raise AuthenticationFailed(_("User not found"), code="user_not_found")
         if not user.is_active:
             raise AuthenticationFailed(_("User is inactive"), code="user_inactive")
-        if validated_token.get(VERSION_CLAIM) != user.token_version:
+        if version != user.token_version:
             raise AuthenticationFailed(_("Token has been revoked."), code="token_revoked")
         return user
 

@@ -17,6 +17,7 @@ from accounts.authentication import JWTCookieAuthentication
 from accounts.models import User
 from accounts.revocation import runtime as revocations
 from accounts.tokens import SESSION_CLAIM, VERSION_CLAIM
+from jwtsite.middleware import is_api_path
 
 CACHE_ATTRIBUTE = "_access_cookie_authentication"
 
@@ -36,6 +37,10 @@ class AccessCookieAuthenticationMiddleware(AuthenticationMiddleware):
     """
 
     def process_request(self, request: HttpRequest) -> None:
+        if is_api_path(request.path):
+            # DRF authenticates API requests itself: nothing to prepare for them.
+            request.user = AnonymousUser()
+            return
         request.user = SimpleLazyObject(lambda: cookie_user(request))
         request.auser = partial(sync_to_async(cookie_user), request)
 

@@ -28,6 +28,25 @@ class UserQuerySet(models.QuerySet):
     delete.alters_data = True
     delete.queryset_only = True
 
+    def update(self, **kwargs) -> int:
+        """``QuerySet.update``; a change to a column the user cache keeps drops the users from it.
+
+        The database trigger records the change for every process
+        (accounts/revocation/triggers.py); this one drops the users here, at
+        once, so its next request reads the new row. Their ids are read
+        first (one statement more, on these rare writes).
+        """
+        from accounts import users_cache
+
+        if users_cache.CACHED_FIELDS.isdisjoint(kwargs):
+            return super().update(**kwargs)
+        user_ids = list(self.values_list("pk", flat=True))
+        updated = super().update(**kwargs)
+        users_cache.changed(user_ids)
+        return updated
+
+    update.alters_data = True
+
 
 class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
     """Django's user manager over ``UserQuerySet``, finding names as sign-in does."""

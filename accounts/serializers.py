@@ -43,16 +43,23 @@ class UserOutputSerializer(serializers.Serializer):
     mfa = SignInMethodsOutputSerializer(read_only=True, help_text="The user's stronger sign-in methods.")
 
     def to_representation(self, user: User) -> dict:
-        # The fields above describe the shape (OpenAPI); building it directly
-        # skips DRF's per-call copy of every field.
-        return {
-            "id": user.pk,
-            "username": user.username,
-            # A verifying-only server's ClaimsUser has no held address.
-            "email": user.email or getattr(user, "unconfirmed_email", ""),
-            "email_verified": user.email_verified,
-            "mfa": {"totp": user.totp_enabled, "passkeys": user.passkey_count},
-        }
+        return user_body(user)
+
+
+def user_body(user: User) -> dict:
+    """``U`` for ``user``: what ``UserOutputSerializer`` gives, without a serializer instance.
+
+    The serializer's fields describe the shape (OpenAPI); /api/me/ builds it
+    directly, skipping DRF's per-call copy of every field and the instance.
+    """
+    return {
+        "id": user.pk,
+        "username": user.username,
+        # A verifying-only server's ClaimsUser has no held address.
+        "email": user.email or getattr(user, "unconfirmed_email", ""),
+        "email_verified": bool(user.email_verified),
+        "mfa": {"totp": bool(user.totp_enabled), "passkeys": user.passkey_count},
+    }
 
 
 def validate_new_password(password: str, user: User) -> None:

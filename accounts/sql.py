@@ -1,6 +1,7 @@
 """Hand-written SQL of the hot paths: the request's user, the refresh's lock and rotation.
 
-Every authenticated request loads its user, and every logged-in client
+Every authenticated request needs its user (from accounts/users_cache.py, which
+reads it here on a miss), and every logged-in client
 refreshes every ``ACCESS_TOKEN_LIFETIME``. Through the ORM, compiling those
 queries and running its save machinery was half the cost of a request and two
 thirds of a refresh (bench/results.md); written out here they are the same
@@ -80,10 +81,15 @@ TOKEN_FIELDS = ("user_id", "jti", "token", "created_at", "expires_at")
 
 def request_user(user_id: int) -> User | None:
     """The user ``user_id`` with ``REQUEST_USER_FIELDS`` loaded, or ``None``."""
+    row = request_user_row(user_id)
+    return None if row is None else User.from_db(connection.alias, REQUEST_USER_FIELDS, row)
+
+
+def request_user_row(user_id: int) -> tuple | None:
+    """The values of ``REQUEST_USER_FIELDS`` (in that order) of the user ``user_id``, or ``None``."""
     with connection.cursor() as cursor:
         cursor.execute(_statements(connection.vendor).request_user, [user_id])
-        row = cursor.fetchone()
-    return None if row is None else User.from_db(connection.alias, REQUEST_USER_FIELDS, row)
+        return cursor.fetchone()
 
 
 def lock_session(session_id: str, user_id: int) -> Session | None:

@@ -8,6 +8,8 @@ from accounts.views import account, bearer, browser
 app_name = "accounts"
 
 urlpatterns = [
+    # First: every authenticated page asks for it, and URLs are tried in order.
+    path("me/", browser.MeView.as_view(), name="me"),
     path("auth/csrf/", browser.CsrfView.as_view(), name="csrf"),
     path("auth/register/", browser.RegisterView.as_view(), name="register"),
     path("auth/login/", browser.LoginView.as_view(), name="login"),
@@ -20,7 +22,6 @@ urlpatterns = [
     path("auth/reauthenticate/", account.ReauthenticateView.as_view(), name="reauthenticate"),
     path("auth/account/", account.AccountView.as_view(), name="account"),
     path("auth/revocations/", RevocationFeedView.as_view(), name="revocations"),
-    path("me/", browser.MeView.as_view(), name="me"),
     path("token/", bearer.TokenObtainView.as_view(), name="token"),
     path("token/refresh/", bearer.TokenRefreshView.as_view(), name="token-refresh"),
     path("token/blacklist/", bearer.TokenBlacklistView.as_view(), name="token-blacklist"),

@@ -170,6 +170,9 @@ def queries(args) -> None:
     tokens = services.session_create(user=user, client=CLIENT)
     client = Client()
     client.cookies[conf.access_cookie_name()] = tokens.access
+    # A process that has served the user before (the user cache): what every request but its first costs.
+    me_first, response = count_queries(lambda: client.get("/api/me/"))
+    assert response.status_code == 200, response.content
     me_cookie, response = count_queries(lambda: client.get("/api/me/"))
     assert response.status_code == 200, response.content
     me_bearer, response = count_queries(lambda: Client().get("/api/me/", HTTP_AUTHORIZATION=f"Bearer {tokens.access}"))
@@ -186,6 +189,7 @@ def queries(args) -> None:
     logout_all = [logout_all_with_sessions(index, args.sessions) for index in range(args.repeat)]
     emit(
         {
+            "me_first": me_first,
             "me_cookie": me_cookie,
             "me_bearer": me_bearer,
             "refresh_ours": ours,
@@ -370,6 +374,130 @@ def revocation_memory(args) -> None:
     )
 
 
+# login-users: users that log in under wrk -------------------------------------------------
+
+
+def login_users(args) -> None:
+    """``--count`` users with the bench password (one per wrk thread of the login load); their usernames."""
+    emit({"usernames": [user.username for user in stream_users(args.count, "login")], "password": BENCH_PASSWORD})
+
+
+# user-cache-memory: a process with many users cached ---------------------------------------
+
+
+def user_cache_memory(args) -> None:
+    """RSS and traced memory of this process before and after ``--count`` users enter its user cache.
+
+    The users are bulk-created, then each is loaded the way an authenticated
+    request loads it (``users_cache.request_user``: a miss reads the row and
+    keeps it), with ``USER_CACHE_SIZE`` at ``--count``. VmRSS is read before
+    and after; tracemalloc, in a second pass over a fresh cache, measures what
+    the cache itself keeps.
+    """
+    import gc
+    import tracemalloc
+
+    from accounts import users_cache
+
+    settings.USER_CACHE_SIZE = args.count
+    users = stream_users(args.count, "cached")
+    ids = [user.pk for user in users]
+    del users
+    gc.collect()
+    users_cache.reset()
+    rss_before = rss_kib("VmRSS")
+    start = time.perf_counter()
+    for user_id in ids:
+        users_cache.request_user(user_id, trusted=True)
+    load_seconds = time.perf_counter() - start
+    gc.collect()
+    rss_after = rss_kib("VmRSS")
+    cache = users_cache.current()
+    assert len(cache) == args.count, len(cache)
+    hit_us = min(timed(lambda: [users_cache.request_user(ids[-1], trusted=True) for _ in range(10_000)], 5)) / 10
+    users_cache.reset()
+    tracemalloc.start()
+    baseline = tracemalloc.get_traced_memory()[0]
+    for user_id in ids:
+        users_cache.request_user(user_id, trusted=True)
+    gc.collect()
+    kept = tracemalloc.get_traced_memory()[0] - baseline
+    tracemalloc.stop()
+    emit(
+        {
+            "users": len(cache),
+            "rss_before_mb": round(rss_before / 1024, 1),
+            "rss_after_mb": round(rss_after / 1024, 1),
+            "rss_growth_mb": round((rss_after - rss_before) / 1024, 1),
+            "cache_mb": round(kept / 2**20, 1),
+            "bytes_per_user": round(kept / args.count),
+            "load_seconds": round(load_seconds, 2),
+            "hit_us": round(hit_us, 2),
+        }
+    )
+
+
+# instructions: CPU instructions per request, counted by callgrind -----------------------------
+
+
+def instructions(args) -> None:
+    """Serves ``--requests`` requests of one kind through Django's WSGI handler, in this process.
+
+    Run under ``valgrind --tool=callgrind`` by bench/run.py, once with 0
+    requests and once with ``--requests``: the difference divided by the count
+    is the instructions one request costs, whatever else runs on the machine.
+    Run with ``REVOCATION_POLL_INTERVAL`` long: the follower's reads would be
+    counted too (valgrind slows the process fifty times, not the clock).
+    """
+    import io
+
+    from django.core.handlers.wsgi import WSGIHandler
+
+    user = User.objects.get(username=CEILING_BODY["username"])
+    # Not a sign-in: a sign-in's notice is rendered on a mail thread that may or may not finish
+    # before the process exits, and its instructions would land in some runs and not in others.
+    access = services.session_create(user=user, client=CLIENT, sign_in=False).access
+    headers = {
+        "ceiling": ("/api/bench/ceiling/", {}),
+        "cookie": ("/api/me/", {"HTTP_COOKIE": f"{conf.access_cookie_name()}={access}"}),
+        "bearer": ("/api/me/", {"HTTP_AUTHORIZATION": f"Bearer {access}"}),
+    }
+    path, extra = headers[args.variant]
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "127.0.0.1",
+        "HTTP_ACCEPT": "application/json",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.url_scheme": "http",
+        **extra,
+    }
+    handler = WSGIHandler()
+    statuses = []
+
+    def start_response(status, response_headers, exc_info=None):
+        statuses.append(status)
+
+    def request() -> None:
+        b"".join(handler({**environ, "wsgi.input": io.BytesIO(b"")}, start_response))  # the current kind
+
+    # Every kind first, in every run: imports, the key ring, the revocation view's first sync,
+    # the user and the token in their caches; the run with no request subtracts all of it.
+    base = {name: value for name, value in environ.items() if name not in extra}
+    for variant_path, variant_extra in headers.values():
+        environ = {**base, "PATH_INFO": variant_path, **variant_extra}
+        for _ in range(20):
+            request()
+    environ = {**base, "PATH_INFO": path, **extra}
+    for _ in range(args.requests):
+        request()
+    assert set(statuses) == {"200 OK"}, set(statuses)
+    emit({"variant": args.variant, "requests": args.requests})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -395,6 +523,16 @@ def main() -> None:
     command.add_argument("--count", type=int, default=100_000)
     command.add_argument("--users", type=int, default=0)
     command.set_defaults(run=revocation_memory)
+    command = commands.add_parser("login-users")
+    command.add_argument("--count", type=int, default=4)
+    command.set_defaults(run=login_users)
+    command = commands.add_parser("user-cache-memory")
+    command.add_argument("--count", type=int, default=100_000)
+    command.set_defaults(run=user_cache_memory)
+    command = commands.add_parser("instructions")
+    command.add_argument("--variant", choices=("ceiling", "cookie", "bearer"), required=True)
+    command.add_argument("--requests", type=int, default=200)
+    command.set_defaults(run=instructions)
     args = parser.parse_args()
     args.run(args)
 

@@ -7,7 +7,13 @@ from rest_framework.response import Response
 from accounts.api import AuthAPIView
 
 # The same shape and size as ``GET /api/me/`` for the bench user (see bench/djtasks.py).
-CEILING_BODY = {"id": 1, "username": "bench-user", "email": "bench-user@example.com"}
+CEILING_BODY = {
+    "id": 1,
+    "username": "bench-user",
+    "email": "bench-user@example.com",
+    "email_verified": False,
+    "mfa": {"totp": False, "passkeys": 0},
+}
 
 
 class CeilingView(AuthAPIView):

@@ -14,12 +14,13 @@ import math
 import os
 import secrets
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
@@ -97,6 +98,52 @@ def measure(auth_url: str, other_url: str, samples: int) -> Delays:
         assert response.status == HTTPStatus.NO_CONTENT, response.body
         delays.seconds.append(time.monotonic() - started + wait_for_status(other_url, pair["access"], 401))
     return delays
+
+
+def measure_user_changes(auth_url: str, other_url: str, samples: int, write: Callable[[str, str], None]) -> Delays:
+    """``samples`` changes of a user's address made in the database, each timed until ``other_url`` shows it.
+
+    ``write(username, email)`` changes it as someone at a database prompt
+    would: no app code runs, nobody announces it; the trigger records it
+    (accounts/revocation/triggers.py) and the other server's follower reads
+    it. Before each change the other server has just answered ``/api/me/``
+    for the user, so the user sits in its cache.
+    """
+    credentials, delays = new_account(auth_url), Delays()
+    access = token_pair(auth_url, credentials)["access"]
+    other = Client(other_url)
+    for n in range(samples):
+        assert other.get(ME, headers=bearer(access), cookies={}).status == HTTPStatus.OK
+        email = f"{credentials['username']}-{n}@example.com"
+        started = time.monotonic()
+        write(credentials["username"], email)
+        while (elapsed := time.monotonic() - started) < GIVE_UP_AFTER:
+            if other.get(ME, headers=bearer(access), cookies={}).json()["email"] == email:
+                break
+            time.sleep(0.002)
+        delays.seconds.append(elapsed)
+    return delays
+
+
+def sqlite_writer(path: Path) -> Callable[[str, str], None]:
+    """``write`` for ``measure_user_changes`` on the SQLite database at ``path``."""
+
+    def write(username: str, email: str) -> None:
+        with closing(sqlite3.connect(path, timeout=20)) as database, database:
+            database.execute("UPDATE accounts_user SET email = ? WHERE username = ?", [email, username])
+
+    return write
+
+
+def postgres_writer(database_url: str) -> Callable[[str, str], None]:
+    """``write`` for ``measure_user_changes`` on the PostgreSQL database at ``database_url``."""
+    import psycopg
+
+    def write(username: str, email: str) -> None:
+        with psycopg.connect(database_url, autocommit=True) as database:
+            database.execute("UPDATE accounts_user SET email = %s WHERE username = %s", [email, username])
+
+    return write
 
 
 _template: Path | None = None

@@ -129,6 +129,29 @@ def test_another_gunicorn_on_postgresql_with_redis():
         flush_redis_db()
 
 
+# A user changed in the database reaches the other process's user cache ----------------
+
+
+def test_a_user_changed_in_the_database_on_the_same_sqlite_database(tmp_path):
+    path = tmp_path / "users.sqlite3"
+    env = common_env(DATABASE_URL=reach.migrated_sqlite(path))
+    with server(env, "users-sqlite-auth") as auth, server(env, "users-sqlite-other") as other:
+        delays = reach.measure_user_changes(auth.url, other.url, reach.sample_count(), reach.sqlite_writer(path))
+        record("user changed in the database, same SQLite (poll)", delays)
+
+
+def test_a_user_changed_in_the_database_on_postgresql_with_redis():
+    require_services("user change reach test on PostgreSQL + Redis")
+    with throwaway_database(f"jwtsite_users_{os.getpid()}") as database_url:
+        flush_redis_db()
+        env = common_env(DATABASE_URL=database_url, CACHE_URL=redis_url())
+        with server(env, "users-postgres-auth") as auth, server(env, "users-postgres-other") as other:
+            writer = reach.postgres_writer(database_url)
+            delays = reach.measure_user_changes(auth.url, other.url, reach.sample_count(), writer)
+            record("user changed in the database, PostgreSQL + Redis (not announced)", delays)
+        flush_redis_db()
+
+
 @pytest.fixture(scope="module")
 def feed_pair(tmp_path_factory, rsa_keys) -> Iterator[Pair]:
     tmp = tmp_path_factory.mktemp("feed")

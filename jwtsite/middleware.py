@@ -1,8 +1,10 @@
-"""Middleware that keeps every ``/api/`` error JSON, debug mode included, and refuses auth bodies of other kinds."""
+"""The site's middleware: JSON errors under ``/api/``, one kind of auth body, sessions and messages for pages only."""
 
 import logging
 from collections.abc import Callable
 
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from rest_framework.exceptions import APIException
 
@@ -82,3 +84,34 @@ class AuthBodyTypeMiddleware:
 def has_body(request: HttpRequest) -> bool:
     length = request.META.get("CONTENT_LENGTH") or "0"
     return request.META.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked" or length.strip() not in ("", "0")
+
+
+class PageSessionMiddleware(SessionMiddleware):
+    """Django's ``SessionMiddleware`` for pages and the admin; the JSON API has no server session.
+
+    API requests authenticate with JWTs (accounts/authentication.py) and
+    nothing under ``/api/`` reads ``request.session``: making a session store
+    for each of them, and checking it on the way out, was work for nothing.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        if not is_api_path(request.path):
+            super().process_request(request)
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if not hasattr(request, "session"):
+            return response
+        return super().process_response(request, response)
+
+
+class PageMessageMiddleware(MessageMiddleware):
+    """Django's ``MessageMiddleware`` for pages and the admin (its one-time notices); none under ``/api/``."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        if not is_api_path(request.path):
+            super().process_request(request)
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if not hasattr(request, "_messages"):
+            return response
+        return super().process_response(request, response)

@@ -61,15 +61,17 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    # No Django session (SESSION_ENGINE below): only there because Django's admin expects request.session.
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's sessions, for pages and the admin only, and no session store behind them
+    # (SESSION_ENGINE below): only there because Django's admin expects request.session.
+    "jwtsite.middleware.PageSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Before anything reads a body (the CSRF check reads forms): auth bodies are JSON or urlencoded.
     "jwtsite.middleware.AuthBodyTypeMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    # request.user from the access cookie, as the API sees it (the admin signs in like everyone else).
+    # request.user from the access cookie, as the API sees it (the admin signs in like everyone
+    # else); under /api/ DRF's authentication sets it.
     "accounts.middleware.AccessCookieAuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "jwtsite.middleware.PageMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "jwtsite.middleware.JsonApiErrorsMiddleware",
 ]
@@ -372,6 +374,11 @@ if REVOCATION_STALE_POLICY not in ("honour", "refuse"):
     )
 # Verified access tokens kept per process (accounts/tokens/verified_cache.py); 0 turns the cache off.
 JWT_VERIFIED_CACHE_SIZE = env.int("JWT_VERIFIED_CACHE_SIZE", default=1024)
+# Users kept per process for authenticated requests (accounts/users_cache.py: about 0.4 KB
+# each), dropped by the revocation feed when they change; 0 turns the cache off.
+USER_CACHE_SIZE = env.int("USER_CACHE_SIZE", default=10_000)
+if USER_CACHE_SIZE < 0:
+    raise ImproperlyConfigured(f"USER_CACHE_SIZE must be 0 (off) or more, not {USER_CACHE_SIZE}.")
 
 # ACCOUNT LIFECYCLE: email, password reset, verification, re-authentication
 # ------------------------------------------------------------------------------

@@ -8,15 +8,16 @@ from accounts.views.browser import JwksView
 from jwtsite import views
 
 urlpatterns = [
+    # The API first: URLs are tried in order, and every authenticated request is one of these.
+    path("api/", include("accounts.urls")),
+    path("api/", include("posts.urls")),
+    path("api/", include("emails.urls")),
+    path("api/", include("mfa.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path(".well-known/jwks.json", JwksView.as_view(), name="jwks"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
-    path("api/", include("accounts.urls")),
-    path("api/", include("emails.urls")),
-    path("api/", include("mfa.urls")),
-    path("api/", include("posts.urls")),
     # Unknown API paths answer JSON, in debug mode too.
     re_path(r"^api/(?P<unmatched>.*)$", views.api_not_found),
     path("", include("jwtsite.page_urls")),

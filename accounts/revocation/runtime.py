@@ -18,6 +18,7 @@ and ``/healthz`` says ``degraded``; the ERROR is logged once per outage.
 import logging
 import os
 import threading
+from collections.abc import Iterable
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -28,8 +29,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
 
+from accounts import users_cache
 from accounts.revocation import store
-from accounts.revocation.follower import DatabaseSource, FeedSource, Follower, RedisAnnouncer
+from accounts.revocation.follower import RECONCILE_INTERVAL, DatabaseSource, FeedSource, Follower, RedisAnnouncer
 from accounts.revocation.view import RevocationView
 
 logger = logging.getLogger("jwtsite.revocations")
@@ -58,21 +60,26 @@ def feed_mode() -> bool:
     return bool(settings.REVOCATION_FEED_URL)
 
 
-def check(sid: str, user_id: int, ver: int) -> None:
-    """Raises ``TokenRevoked`` if the token of session ``sid``, user ``user_id``, version ``ver`` is revoked."""
+def check(sid: str, user_id: int, ver: int) -> bool:
+    """Raises ``TokenRevoked`` if the token of session ``sid``, user ``user_id``, version ``ver`` is revoked.
+
+    Returns whether the view is current: whether what it keeps honest (the
+    user cache, accounts/users_cache.py) may be trusted for this request.
+    """
     view = current_view()
     if view.rejects(sid, user_id, ver):
         raise TokenRevoked()
     if view.is_current():
-        return
+        return True
     _process.report_stale()
     if feed_mode():
         if settings.REVOCATION_STALE_POLICY == REFUSE:
             raise RevocationsUnavailable()
-        return
-    # The user's floor is checked by the user row that authentication loads anyway.
+        return False
+    # The user's floor is checked by the user row, which authentication reads from the database meanwhile.
     if store.session_revoked(sid):
         raise TokenRevoked()
+    return False
 
 
 def record_sessions(sessions: QuerySet, now: datetime) -> None:
@@ -85,6 +92,11 @@ def record_users(users: QuerySet, now: datetime) -> None:
     _on_commit(store.record_users(users, now))
 
 
+def announce() -> None:
+    """Tells the other processes to read the revocations table now (Redis), after a commit that wrote to it."""
+    _process.revoked(store.Entries())
+
+
 def health() -> str:
     """``/healthz``'s ``revocations`` check: ``"ok"``, or ``"stale"`` while the view cannot be trusted alone."""
     if current_view().is_current():
@@ -95,7 +107,9 @@ def health() -> str:
 
 def current_view() -> RevocationView:
     """This process's view, its follower started on first use (after a fork, the child starts its own)."""
-    return _process.view or _process.start()
+    # Not ``view or start()``: an empty view is falsy (``__len__``), and starting takes a lock.
+    view = _process.view
+    return view if view is not None else _process.start()
 
 
 def reset() -> RevocationView:
@@ -109,7 +123,23 @@ def reset() -> RevocationView:
 
 def _on_commit(entries: store.Entries) -> None:
     if entries:
+        # This process's cached users now (the rest of the request, a test's next one), the view on commit.
+        _users_changed(entries.users)
         transaction.on_commit(lambda: _process.revoked(entries), robust=True)
+
+
+def _users_changed(user_ids: Iterable[int] | None) -> None:
+    """A floor (a revocation, or any change to a user: triggers.py) drops its user from the user cache.
+
+    ``None``: every user (the view is current again after being stale).
+    """
+    cache = users_cache.current()
+    if cache is None:
+        return
+    if user_ids is None:
+        cache.clear()
+    elif user_ids:
+        cache.evict(user_ids)
 
 
 class _Process:
@@ -127,7 +157,9 @@ class _Process:
             if self.view is not None:
                 return self.view
             following = settings.REVOCATION_FOLLOW
-            view = RevocationView(stale_after=settings.REVOCATION_STALE_AFTER, following=following)
+            view = RevocationView(
+                stale_after=settings.REVOCATION_STALE_AFTER, following=following, on_users=_users_changed
+            )
             if following:
                 self._start_follower(view)
             self.view = view
@@ -148,7 +180,7 @@ class _Process:
             view,
             source,
             interval=settings.REVOCATION_POLL_INTERVAL,
-            slow_interval=lambda: 1.0 if announcer is not None and announcer.listening else None,
+            slow_interval=lambda: RECONCILE_INTERVAL if announcer is not None and announcer.listening else None,
             on_stale=lambda reason: self.report_stale(reason),
             on_current=self.report_current,
         ).start()
@@ -202,6 +234,7 @@ class _Process:
                 self.announcer.stop()
             self.view = self.follower = self.announcer = None
             self.stale_reported = False
+        users_cache.reset()
 
     def forget(self) -> None:
         """In a forked child: the parent's threads did not come along; start afresh on first use."""

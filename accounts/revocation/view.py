@@ -13,6 +13,7 @@ follower (accounts/revocation/follower.py) keeps it current, and
 
 import threading
 import time
+from collections.abc import Callable, Iterable
 
 from accounts.revocation.store import Entries
 
@@ -29,10 +30,19 @@ class RevocationView:
     longer match a live token.
     """
 
-    def __init__(self, *, stale_after: float, following: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        stale_after: float,
+        following: bool = True,
+        on_users: Callable[[Iterable[int] | None], None] = lambda user_ids: None,
+    ) -> None:
         self.sessions: dict[str, int] = {}
         self.users: dict[int, tuple[int, int]] = {}
         self.stale_after = stale_after
+        # Told of the users each update names (a floor: a revocation or any change to the
+        # user), and with None when the view is current again after being stale.
+        self.on_users = on_users
         # A view nobody follows (tests, scripts) is as current as what was applied to it.
         self.following = following
         self.synced_at: float | None = None  # time.monotonic() of the last successful sync
@@ -59,10 +69,16 @@ class RevocationView:
                     users[user_id] = (min_ver, until)
                 else:
                     users[user_id] = (max(current[0], min_ver), max(current[1], until))
+        if entries.users:
+            self.on_users(entries.users.keys())
 
     def synced(self, now: float | None = None) -> None:
         """Marks the view up to date with its source, and drops entries past their ``until``."""
+        was_current = self.is_current()
         self.synced_at = time.monotonic() if now is None else now
+        if not was_current:
+            # What was cached before the gap may have missed a change that is no longer in the table.
+            self.on_users(None)
         if time.time() - self._pruned_at >= PRUNE_EVERY:
             self.prune()
 

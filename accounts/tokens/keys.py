@@ -18,6 +18,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.exceptions import TokenBackendError
@@ -170,8 +172,27 @@ def _settings_key() -> tuple:
 
 
 def token_backend() -> KeyRingTokenBackend:
-    """The backend for the current settings (rebuilt only when they change)."""
-    return _backend_for(_settings_key())
+    """The backend for the current settings (rebuilt only when they change).
+
+    Every authenticated request asks for it: the settings are read again
+    only after Django says one changed (``setting_changed``: tests' overrides).
+    """
+    backend = _current.backend
+    if backend is None:
+        backend = _current.backend = _backend_for(_settings_key())
+    return backend
+
+
+class _Current:
+    backend: KeyRingTokenBackend | None = None
+
+
+_current = _Current()
+
+
+@receiver(setting_changed)
+def _forget_backend(**kwargs) -> None:
+    _current.backend = None
 
 
 def key_ring() -> KeyRing:

@@ -43,13 +43,16 @@ class VerifiedTokenCache:
         if entry is None:
             return None
         token, valid_from, valid_until = entry
-        now = clock()
-        with self._lock:
-            if not valid_from <= now < valid_until:
+        if not valid_from <= clock() < valid_until:
+            with self._lock:
                 self._entries.pop(raw, None)
-                return None
-            if raw in self._entries:
-                self._entries.move_to_end(raw)
+            return None
+        # A hit takes no lock: the LRU bump is one atomic C call, and a key
+        # another thread dropped meanwhile simply stays dropped.
+        try:  # noqa: SIM105 - the hot path: contextlib.suppress costs more than the bump
+            self._entries.move_to_end(raw)
+        except KeyError:
+            pass
         return token
 
     def put(self, raw: str, token: Token) -> None:

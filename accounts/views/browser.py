@@ -39,6 +39,7 @@ from accounts.serializers import (
     RegisterOutputSerializer,
     SessionOutputSerializer,
     UserOutputSerializer,
+    user_body,
 )
 from accounts.throttles import LOGIN_THROTTLES, PASSWORD_CHECK_THROTTLES, RegisterIPThrottle
 from accounts.tokens import keys
@@ -309,4 +310,4 @@ class MeView(AuthAPIView):
 
     @extend_schema(tags=["auth"], responses={200: UserOutputSerializer, **errors(401)})
     def get(self, request: Request) -> Response:
-        return Response(UserOutputSerializer(request.user).data)
+        return Response(user_body(request.user))
