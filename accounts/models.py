@@ -47,6 +47,17 @@ class UserQuerySet(models.QuerySet):
 
     update.alters_data = True
 
+    def update_by_ids(self, user_ids: list[int], **kwargs) -> int:
+        """``update`` of the users ``user_ids`` (among these), when the caller knows the ids: no read of them first."""
+        from accounts import users_cache
+
+        updated = models.QuerySet.update(self.filter(pk__in=user_ids), **kwargs)
+        if not users_cache.CACHED_FIELDS.isdisjoint(kwargs):
+            users_cache.changed(user_ids)
+        return updated
+
+    update_by_ids.alters_data = True
+
 
 class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
     """Django's user manager over ``UserQuerySet``, finding names as sign-in does."""

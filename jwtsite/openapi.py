@@ -78,3 +78,30 @@ def document_not_acceptable(result: dict, generator, request, public: bool) -> d
                 "406", {"description": ERROR_DESCRIPTIONS[406], "content": {"application/json": {"schema": error}}}
             )
     return result
+
+
+def document_invalid_host(result: dict, generator, request, public: bool) -> dict:
+    """Adds the 400 ``invalid_host`` every operation answers to a ``Host`` not in ``DJANGO_ALLOWED_HOSTS``.
+
+    Django refuses such a request before any view (``handler400``, jwtsite/views.py,
+    answers it as JSON under /api/). An operation's own 400 (field errors) keeps its
+    description; its body is then either shape.
+    """
+    error = {"$ref": "#/components/schemas/Error"}
+    for operations in result["paths"].values():
+        for operation in operations.values():
+            own = operation["responses"].get("400")
+            if own is None:
+                operation["responses"]["400"] = {
+                    "description": INVALID_HOST,
+                    "content": {"application/json": {"schema": error}},
+                }
+                continue
+            for media in own.get("content", {}).values():
+                if media.get("schema") not in (None, error):
+                    media["schema"] = {"anyOf": [media["schema"], error]}
+            own["description"] = f"{own.get('description', '')} Or: {INVALID_HOST}".strip()
+    return result
+
+
+INVALID_HOST = "The request's `Host` is not one this site answers to (`invalid_host`)."

@@ -444,6 +444,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "jwtsite.openapi.document_database_unavailable",
         "jwtsite.openapi.document_not_acceptable",
+        "jwtsite.openapi.document_invalid_host",
     ],
 }
 

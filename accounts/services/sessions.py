@@ -346,7 +346,7 @@ def _revoke_users(user_ids: list[int], now: datetime) -> int:
     if not user_ids:
         return 0
     with transaction.atomic():
-        User.objects.filter(pk__in=user_ids).update(token_version=F("token_version") + 1)
+        User.objects.update_by_ids(user_ids, token_version=F("token_version") + 1)
         # One floor per user covers every token of every session: no per-session records.
         revocations.record_users(User.objects.filter(pk__in=user_ids), now)
         return len(_revoke(Session.objects.filter(user_id__in=user_ids), now, record=False))

@@ -255,9 +255,9 @@ class TestQueryBudget:
 FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
 # The look-up, then one transaction (here three savepoints and their releases):
 # the locked re-check, the password, the version bump, its revocation record,
-# the sessions' ids, revoking them, their tokens' blacklisting, the verified flag; the version bump and
-# the verified flag each read their user's id first (the user cache drops it).
-CONFIRM_STATEMENTS = 17
+# the sessions' ids, revoking them, their tokens' blacklisting, the verified flag; the verified
+# flag reads its user's id first (the user cache drops it).
+CONFIRM_STATEMENTS = 16
 
 
 class TestCheck:
