@@ -38,12 +38,19 @@ class MakeRun:
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            text=True,
             start_new_session=True,
         )
         self.output: list[str] = []
+        self._pending = b""
         self._lines = selectors.DefaultSelector()
         self._lines.register(self.process.stdout, selectors.EVENT_READ)
+
+    def _read(self, timeout: float) -> None:
+        # Raw reads: a buffered readline() can hold lines that select() no longer reports.
+        if self._lines.select(timeout=timeout):
+            chunk = os.read(self.process.stdout.fileno(), 65536)
+            *lines, self._pending = (self._pending + chunk).split(b"\n")
+            self.output.extend(line.decode(errors="replace") + "\n" for line in lines)
 
     def wait_for(self, pattern: re.Pattern, timeout: float = 120.0) -> re.Match:
         deadline = time.monotonic() + timeout
@@ -53,10 +60,7 @@ class MakeRun:
                     return match
             if self.process.poll() is not None:
                 break
-            if self._lines.select(timeout=0.5):
-                line = self.process.stdout.readline()
-                if line:
-                    self.output.append(line)
+            self._read(timeout=0.5)
         raise AssertionError(f"{pattern.pattern!r} never appeared:\n{''.join(self.output)[-3000:]}")
 
     def stop(self) -> None:
