@@ -10,7 +10,7 @@ STAMP := $(VENV)/.requirements-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv run serve test bench bench-ratios bench-reset soak lint format migrate clean
+.PHONY: venv run serve test test-units test-e2e test-fast bench bench-ratios bench-reset soak lint format migrate clean
 
 venv: $(STAMP)
 
@@ -43,8 +43,23 @@ serve: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	HOST=$(HOST) PORT=$(PORT) exec $(VENV)/bin/gunicorn --config gunicorn.conf.py jwtsite.wsgi:application
 
-test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+# `make test` = the unit tests, on TEST_WORKERS processes (pytest-xdist), then the
+# end-to-end tests (marker e2e: live servers, browsers, other processes) one at a time,
+# as their timing budgets assume. `make test-fast`: the unit tests without the fuzzer.
+# PYTEST_ARGS goes to both runs (a path that holds no test of one kind skips that run);
+# E2E_MARKS narrows the end-to-end run (.ci/run: "e2e and not fault").
+TEST_WORKERS ?= 2
+E2E_MARKS ?= e2e
+test: test-units test-e2e
+
+test-units: $(STAMP)
+	$(PY) -m pytest -m "not e2e" -n $(TEST_WORKERS) $(PYTEST_ARGS) || [ $$? -eq 5 ]
+
+test-e2e: $(STAMP)
+	$(PY) -m pytest -m "$(E2E_MARKS)" $(PYTEST_ARGS) || [ $$? -eq 5 ]
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not e2e and not fuzz" -n $(TEST_WORKERS) -q $(PYTEST_ARGS)
 
 # Benchmarks (about 20 minutes): prints a table and writes bench/results.md. Its
 # PostgreSQL + Redis section uses BENCH_POSTGRES_URL / BENCH_REDIS_URL (default 127.0.0.1).

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from accounts.revocation import runtime as revocations
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from jwtsite.tests.clock import Clock
 
 
 class BrowserClient(APIClient):
@@ -124,3 +125,9 @@ def _fresh_revocation_view():
     revocations.reset()
     yield
     revocations.reset()
+
+
+@pytest.fixture
+def clock(time_machine) -> Clock:
+    """The wall clock every time rule reads, moved instead of slept on (jwtsite/tests/clock.py)."""
+    return Clock(time_machine)

@@ -40,11 +40,6 @@ from accounts.models import Session, User
 PERIODS = rates.PERIODS
 
 
-def wall_clock() -> float:
-    """The clock the failure windows read (a seam for tests)."""
-    return time.time()
-
-
 def username_in(data: object) -> str | None:
     """The username a login body names, as the login serializer reads it (numbers become text), or ``None``."""
     username = data.get("username") if hasattr(data, "get") else None
@@ -75,7 +70,7 @@ def _failures_key(username: str) -> tuple[str, int, float]:
     Windows are aligned to the clock, so a counter needs one atomic ``incr``.
     """
     _, window = failure_ceiling()
-    index = int(wall_clock() // window)
+    index = int(time.time() // window)
     return f"login_failures:{canonical_digest(username)}:{index}", window, (index + 1) * window
 
 
@@ -102,7 +97,7 @@ def sign_in_reserve(*, username: str, client: ClientInfo) -> tuple[Reservation |
     if rates.increment(key, window) <= limit or _signed_in_from(username, client.ip_address):
         return Reservation(username=username, key=key), None
     _take_back(key)
-    return None, max(ends_at - wall_clock(), 1.0)
+    return None, max(ends_at - time.time(), 1.0)
 
 
 def sign_in_wait(*, username: str, client: ClientInfo) -> float | None:
@@ -115,7 +110,7 @@ def sign_in_wait(*, username: str, client: ClientInfo) -> float | None:
     key, _, ends_at = _failures_key(username)
     if (cache.get(key) or 0) < limit or _signed_in_from(username, client.ip_address):
         return None
-    return max(ends_at - wall_clock(), 1.0)
+    return max(ends_at - time.time(), 1.0)
 
 
 def sign_in_failed(*, username: str | None, client: ClientInfo, reservation: Reservation | None = None) -> None:

@@ -22,11 +22,6 @@ from django.core.exceptions import ImproperlyConfigured
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-def wall_clock() -> float:
-    """The clock windows are read from (a seam for tests)."""
-    return time.time()
-
-
 @dataclass(frozen=True)
 class Rate:
     """At most ``count`` attempts per ``period`` seconds."""
@@ -59,7 +54,7 @@ def increment(key: str, timeout: float) -> int:
 
 def hit(key: str, rate: Rate) -> float | None:
     """Counts one attempt under ``key``; ``None`` when within ``rate``, else the seconds to wait (not counted)."""
-    now = wall_clock()
+    now = time.time()
     window = int(now // rate.period)
     into = (now - window * rate.period) / rate.period  # 0 <= into < 1
     previous = cache.get(f"{key}:{window - 1}") or 0

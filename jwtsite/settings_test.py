@@ -32,3 +32,10 @@ if CACHES["default"]["BACKEND"] == "jwtsite.shared_cache.EmbeddedCache":  # noqa
 
 # The auth API takes JSON (or urlencoded forms), never multipart, DRF's test client's default.
 REST_FRAMEWORK = {**REST_FRAMEWORK, "TEST_REQUEST_DEFAULT_FORMAT": "json"}  # noqa: F405
+
+# pytest-xdist's second worker (make test runs the unit tests on two) clears the cache
+# between tests too: it gets a Redis database of its own, four below the run's.
+_xdist_worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+if _xdist_worker and CACHES["default"]["BACKEND"] == "jwtsite.cache.ResilientRedisCache":  # noqa: F405
+    _base, _, _db = CACHES["default"]["LOCATION"].rpartition("/")  # noqa: F405
+    CACHES["default"]["LOCATION"] = f"{_base}/{int(_db or 0) - 4 * _xdist_worker}"  # noqa: F405

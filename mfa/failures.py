@@ -10,6 +10,8 @@ password: change it), once per window, and is audited
 toward the ceiling too; it involves no password, so it sends no notice.
 """
 
+import time
+
 from django.conf import settings
 
 from accounts import audit as accounts_audit
@@ -30,7 +32,7 @@ def second_factor_failed(
     accounts_audit.audit(audit.SECOND_FACTOR_FAILED, client=client, user_id=user.pk, **details)
     limits.sign_in_failed(username=user.get_username(), client=client, reservation=reservation)
     _, window = limits.failure_ceiling()
-    failures = rates.increment(f"second_factor_failures:{user.pk}:{int(rates.wall_clock() // window)}", window)
+    failures = rates.increment(f"second_factor_failures:{user.pk}:{int(time.time() // window)}", window)
     if failures == settings.MFA_FAILURE_NOTICE_AFTER:
         send_notice(user=user, kind="second_factor_failed", client=client, failures=failures)
         accounts_audit.audit(audit.SECOND_FACTOR_NOTICE_SENT, client=client, user_id=user.pk, failures=failures)

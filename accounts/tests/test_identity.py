@@ -1,5 +1,6 @@
 """One identity per mailbox and per visible name: look-alike addresses and usernames, case at sign-in."""
 
+import time
 from http import HTTPStatus
 
 import pytest
@@ -7,7 +8,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-import accounts.limits
 from accounts.models import User
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from conftest import BrowserClient
@@ -264,11 +264,11 @@ class TestUsernames:
 
 class TestLimitsCountOneName:
     @pytest.fixture
-    def ceiling(self, settings, monkeypatch):
+    def ceiling(self, settings, clock):
         settings.LOGIN_FAILURES_USERNAME = "3/hour"
         settings.LOGIN_RATE_USERNAME = "1000/min"
         settings.LOGIN_RATE_IP = "1000/min"
-        monkeypatch.setattr(accounts.limits, "wall_clock", lambda: 1000 * 3600 + 100.0)
+        clock.set((time.time() // 3600 + 1) * 3600 + 100.0, tick=False)
 
     def attempt(self, username, password, ip):
         return BrowserClient().post(

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import time
 from http import HTTPStatus
 
 import pytest
@@ -34,20 +35,19 @@ def audit_lines(caplog):
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    """``accounts.limits.wall_clock``, 100 s into an hour window."""
-    state = {"now": 1000 * HOUR + 100.0}
-    monkeypatch.setattr(accounts.limits, "wall_clock", lambda: state["now"])
-    return state
+def window_clock(clock):
+    """The tests' clock, held 100 s into the next hour window (forward only: tokens stay valid)."""
+    clock.set((time.time() // HOUR + 1) * HOUR + 100.0, tick=False)
+    return clock
 
 
 @pytest.fixture
-def ceiling(settings, clock):
+def ceiling(settings, window_clock):
     """3 failures an hour per username; the other throttles out of the way."""
     settings.LOGIN_FAILURES_USERNAME = "3/hour"
     settings.LOGIN_RATE_USERNAME = "1000/min"
     settings.LOGIN_RATE_IP = "1000/min"
-    return clock
+    return window_clock
 
 
 def attempt(user, password: str, ip: str, url: str = LOGIN_URL):
@@ -103,7 +103,7 @@ class TestFailedSignInCeiling:
     def test_the_window_ends_and_sign_in_works_again(self, ceiling, user):
         fail_from_many_addresses(user, 3)
         assert attempt(user, DEFAULT_PASSWORD, "198.51.100.9").status_code == HTTPStatus.TOO_MANY_REQUESTS
-        ceiling["now"] += HOUR - 100
+        ceiling.advance(HOUR - 100)
         assert attempt(user, DEFAULT_PASSWORD, "198.51.100.9").status_code == HTTPStatus.OK
 
     def test_an_address_the_user_signed_in_from_before_is_not_locked_out(self, ceiling, user):

@@ -52,9 +52,9 @@ class TestClaims:
         session = Session.objects.get()
         assert int(session.auth_time.timestamp()) == claims["auth_time"]
 
-    def test_refresh_keeps_them(self, auth_client, user):
+    def test_refresh_keeps_them(self, clock, auth_client, user):
         signed_in = claims_of(auth_client.cookies["__Host-access_token"].value)
-        time.sleep(1.1)
+        clock.advance(1.1)
         response = auth_client.post(REFRESH_URL)
         assert response.status_code == HTTPStatus.OK
         for cookie in (access_cookie(response), refresh_cookie(response)):
@@ -132,18 +132,18 @@ class TestReauthenticate:
         assert claims_of(refresh_cookie(response).value)["auth_time"] == access["auth_time"]
         assert auth_client.delete(ACCOUNT_URL).status_code == HTTPStatus.NO_CONTENT
 
-    def test_the_window_runs_again_from_the_re_authentication(self, auth_client, settings):
+    def test_the_window_runs_again_from_the_re_authentication(self, clock, auth_client, settings):
         settings.REAUTH_WINDOW = 1
-        time.sleep(2.1)
+        clock.advance(2.1)
         assert auth_client.post(REAUTH_URL, {"password": DEFAULT_PASSWORD}, format="json").status_code == 200
         assert auth_client.get(reverse("accounts:me")).status_code == HTTPStatus.OK
-        time.sleep(2.1)
+        clock.advance(2.1)
         assert auth_client.delete(ACCOUNT_URL).json() == REQUIRED
 
-    def test_a_bearer_client_gets_its_new_pair_in_the_body(self, user, short_window):
+    def test_a_bearer_client_gets_its_new_pair_in_the_body(self, clock, user, short_window):
         client = BrowserClient()
         pair = bearer_pair(client, user)
-        time.sleep(1.1)  # so that the new auth_time is later
+        clock.advance(1.1)  # so that the new auth_time is later
         short_window()
         response = client.post(
             REAUTH_URL, {"password": DEFAULT_PASSWORD}, format="json", HTTP_AUTHORIZATION=f"Bearer {pair['access']}"

@@ -6,7 +6,6 @@ a revocation, a deactivation. Verification is counted by spying on the key
 ring backend's ``decode`` (the real one still runs).
 """
 
-from datetime import UTC, datetime
 from http import HTTPStatus
 
 import pytest
@@ -82,13 +81,10 @@ def test_only_the_exact_string_hits(access, decodes):
     assert decodes == [access, resigned]
 
 
-def test_an_entry_is_dropped_when_its_token_expires(access, decodes, monkeypatch, settings):
+def test_an_entry_is_dropped_when_its_token_expires(access, decodes, clock, settings):
     assert me(access).status_code == HTTPStatus.OK
-    expired_at = claims_of(access)["exp"] + settings.JWT_LEEWAY
-    later = datetime.fromtimestamp(expired_at, tz=UTC)
     # One clock for the cache and for simplejwt's own expiry check.
-    monkeypatch.setattr(token_cache, "clock", lambda: float(expired_at))
-    monkeypatch.setattr(simplejwt_tokens, "aware_utcnow", lambda: later)
+    clock.set(claims_of(access)["exp"] + settings.JWT_LEEWAY)
     response = me(access)
     assert response.status_code == HTTPStatus.UNAUTHORIZED
     assert response.json()["code"] == "token_not_valid"
@@ -96,9 +92,9 @@ def test_an_entry_is_dropped_when_its_token_expires(access, decodes, monkeypatch
     assert decodes == [access, access]
 
 
-def test_the_leeway_keeps_an_entry_as_long_as_verification_would(access, monkeypatch, settings):
+def test_the_leeway_keeps_an_entry_as_long_as_verification_would(access, clock, settings):
     me(access)
-    monkeypatch.setattr(token_cache, "clock", lambda: float(claims_of(access)["exp"] + settings.JWT_LEEWAY - 1))
+    clock.set(claims_of(access)["exp"] + settings.JWT_LEEWAY - 1, tick=False)
     assert keys.token_backend().verified_tokens.get(access) is not None
 
 
@@ -171,37 +167,37 @@ class TestTheCacheItself:
         assert validated["a"][0] in cache
         assert validated["c"][0] in cache
 
-    def test_expired_tokens_leave_as_new_ones_come_even_unread(self, monkeypatch):
+    def test_expired_tokens_leave_as_new_ones_come_even_unread(self, clock):
         """A token replaced by a refresh is never read again: it must not wait for the bound to push it out."""
         cache = token_cache.VerifiedTokenCache(max_size=100, leeway=5)
         for number, exp in enumerate((1000, 1000, 2000)):
             token = simplejwt_tokens.AccessToken.__new__(simplejwt_tokens.AccessToken)
             token.payload = {"iat": 0, "exp": exp}
             now = 900.0 if number < 2 else 1005.0
-            monkeypatch.setattr(token_cache, "clock", lambda now=now: now)
+            clock.set(now, tick=False)
             cache.put(f"raw{number}", token)
         assert len(cache) == 1
         assert "raw2" in cache
 
-    def test_a_token_expiring_as_it_is_stored_leaves_the_cache_empty(self, monkeypatch):
+    def test_a_token_expiring_as_it_is_stored_leaves_the_cache_empty(self, clock):
         cache = token_cache.VerifiedTokenCache(max_size=10, leeway=5)
         token = simplejwt_tokens.AccessToken.__new__(simplejwt_tokens.AccessToken)
         token.payload = {"iat": 0, "exp": 1000}
-        monkeypatch.setattr(token_cache, "clock", lambda: 1005.0)
+        clock.set(1005.0, tick=False)
         cache.put("raw", token)
         assert len(cache) == 0
         assert cache.get("raw") is None
 
-    def test_a_token_not_yet_valid_is_not_served_early(self, monkeypatch):
+    def test_a_token_not_yet_valid_is_not_served_early(self, clock):
         cache = token_cache.VerifiedTokenCache(max_size=10, leeway=5)
         token = simplejwt_tokens.AccessToken.__new__(simplejwt_tokens.AccessToken)
         token.payload = {"iat": 1000, "nbf": 2000, "exp": 3000}
-        monkeypatch.setattr(token_cache, "clock", lambda: 1994.0)
+        clock.set(1994.0, tick=False)
         cache.put("raw", token)
         assert cache.get("raw") is None
         cache.put("raw", token)
-        monkeypatch.setattr(token_cache, "clock", lambda: 1995.0)
+        clock.set(1995.0, tick=False)
         assert cache.get("raw") is token
-        monkeypatch.setattr(token_cache, "clock", lambda: 3005.0)
+        clock.set(3005.0, tick=False)
         assert cache.get("raw") is None
         assert "raw" not in cache

@@ -18,12 +18,8 @@ user may still use it, is checked on every request after the cache
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
 
 from rest_framework_simplejwt.tokens import Token
-
-# The cache's clock, a seam for tests; the same wall clock PyJWT and simplejwt read.
-clock: Callable[[], float] = time.time
 
 
 class VerifiedTokenCache:
@@ -43,7 +39,7 @@ class VerifiedTokenCache:
         if entry is None:
             return None
         token, valid_from, valid_until = entry
-        if not valid_from <= clock() < valid_until:
+        if not valid_from <= time.time() < valid_until:
             with self._lock:
                 self._entries.pop(raw, None)
             return None
@@ -62,7 +58,7 @@ class VerifiedTokenCache:
         starts = [payload[claim] for claim in ("iat", "nbf") if isinstance(payload.get(claim), int)]
         valid_from = max(starts, default=0) - self.leeway
         valid_until = payload["exp"] + self.leeway
-        now = clock()
+        now = time.time()
         with self._lock:
             self._entries[raw] = (token, valid_from, valid_until)
             self._entries.move_to_end(raw)

@@ -74,10 +74,10 @@ class TestNewDevice:
             BrowserClient(HTTP_USER_AGENT=FIREFOX).login_as(User.objects.get(), password="a-long-unusual-passphrase")
         assert mailoutbox == []
 
-    def test_devices_older_than_a_session_lifetime_are_forgotten(self, user, committed, mailoutbox, settings):
+    def test_devices_older_than_a_session_lifetime_are_forgotten(self, clock, user, committed, mailoutbox, settings):
         sign_in(user, committed)
         settings.SESSION_MAX_AGE = 1
-        time.sleep(1.1)
+        clock.advance(1.1)
         sign_in(user, committed)
         assert len(mailoutbox) == 2
 

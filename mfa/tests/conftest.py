@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from accounts.tests.factories import DEFAULT_PASSWORD
+from jwtsite.tests.clock import Clock
 from mfa.tests.authenticator import SoftAuthenticator
 from mfa.totp import otp, services
 
@@ -64,27 +65,21 @@ def passkey(auth_client, authenticator) -> dict:
     return register_passkey(auth_client, authenticator)
 
 
-@dataclass
-class Clock:
-    """The time TOTP codes are checked at; tests move it instead of waiting."""
-
-    now: datetime
+class TotpClock(Clock):
+    """The tests' clock (jwtsite/tests/clock.py), with the TOTP step it is in."""
 
     @property
     def step(self) -> int:
         return otp.step_at(self.now)
 
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
 
 @pytest.fixture
-def clock(monkeypatch) -> Clock:
-    # 10 seconds into a step, so that neighbouring steps are a clear 30 s away.
+def clock(time_machine) -> TotpClock:
+    # 10 seconds into the next step, so that neighbouring steps are a clear 30 s away; forward
+    # only, or tokens issued before (another fixture's sign-in) would not be valid yet.
     start = datetime.now(tz=UTC).replace(microsecond=0)
-    clock = Clock(start - timedelta(seconds=start.timestamp() % otp.PERIOD) + timedelta(seconds=10))
-    monkeypatch.setattr(otp, "now", lambda: clock.now)
-    return clock
+    step_start = start - timedelta(seconds=start.timestamp() % otp.PERIOD)
+    return TotpClock(time_machine, step_start + timedelta(seconds=otp.PERIOD + 10))
 
 
 @dataclass
@@ -94,14 +89,14 @@ class TwoFactor:
     user: User
     secret: str
     recovery_codes: list[str]
-    clock: Clock
+    clock: TotpClock
 
     def code(self, offset: int = 0) -> str:
         """The code of the step ``offset`` steps from the clock's."""
         return otp.code_at(secret=self.secret, step=self.clock.step + offset)
 
 
-def turn_on_two_factor(user: User, clock: Clock) -> TwoFactor:
+def turn_on_two_factor(user: User, clock: TotpClock) -> TwoFactor:
     setup = services.totp_setup_start(user=user)
     codes = services.totp_confirm(user=user, code=otp.code_at(secret=setup.secret, step=clock.step - 1))
     user.refresh_from_db()

@@ -1,6 +1,5 @@
 """Re-authenticating with a passkey: ``POST /api/auth/reauthenticate/`` with ``assertion``."""
 
-import time
 from http import HTTPStatus
 
 import pytest
@@ -42,9 +41,9 @@ class TestOptions:
 
 
 class TestReauthenticate:
-    def test_a_passkey_gives_a_fresh_auth_time(self, auth_client, passkey, authenticator, settings, audit_lines):
+    def test_a_passkey_gives_a_fresh_auth_time(self, clock, auth_client, passkey, authenticator, settings, audit_lines):
         signed_in = claims_of(auth_client.cookies["__Host-access_token"].value)
-        time.sleep(1.1)
+        clock.advance(1.1)
         settings.REAUTH_WINDOW = 0
         response = reauthenticate(auth_client, authenticator)
         assert response.status_code == HTTPStatus.OK, response.content
