@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from accounts.client import ClientInfo
 from accounts.models import User
 from accounts.tokens import ONE_TIME_CODE, RECOVERY_CODE
@@ -11,8 +13,9 @@ from mfa.totp import otp
 from mfa.totp.services import totp_code_use
 
 CODE_MAX_LENGTH = 64
-# What /api/auth/login/ answers a user with two-factor on may send next.
+# What /api/auth/login/ answers a user with two-factor on may send next, and how it asks.
 METHODS = ["totp", "recovery_code"]
+MFA_REQUIRED = _("Enter a code from your authenticator app, or one of your recovery codes.")
 
 
 @dataclass(frozen=True)
