@@ -25,10 +25,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from accounts import audit, cookies, services
-from accounts.cookies import set_auth_cookies
 from accounts.serializers import LoginOutputSerializer, TokenPairOutputSerializer
 from accounts.sign_in import Ask, Refuse, SignInAttempt, Stopped, run_stages
-from accounts.tokens import IssuedTokens
 from accounts.views.base import WWW_AUTHENTICATE, expiries
 
 
@@ -53,11 +51,8 @@ class SignInMixin:
         )
         if attempt.bearer:
             return Response(TokenPairOutputSerializer(tokens).data)
-        return self.cookies_answer(attempt, tokens)
-
-    def cookies_answer(self, attempt: SignInAttempt, tokens: IssuedTokens) -> Response:
         response = Response(LoginOutputSerializer({"user": attempt.user, **expiries(tokens)}).data)
-        set_auth_cookies(response, tokens)
+        cookies.set_auth_cookies(response, tokens)
         return response
 
     def sign_in_stopped(self, attempt: SignInAttempt, stopped: Stopped) -> Response:
