@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.apps import apps
 from django.conf import settings
 
 
@@ -37,3 +38,20 @@ def refresh_cookie_name() -> str:
 ACCESS_COOKIE_PATH = "/"
 REFRESH_COOKIE_PATH = "/api/auth/"
 COOKIE_SAMESITE = "Lax"
+
+
+# The sign-in stages (accounts/sign_in.py) when SIGN_IN_STAGES is not set: those
+# of these apps that are installed, in this order. Only strings: accounts imports
+# neither app.
+DEFAULT_SIGN_IN_STAGES = (
+    ("emails", "emails.stages.verified_email"),
+    ("mfa", "mfa.stages.second_factor"),
+)
+
+
+def sign_in_stages() -> tuple[str, ...]:
+    """The dotted paths of the sign-in stages, in order: ``SIGN_IN_STAGES``, else the installed apps' defaults."""
+    configured = getattr(settings, "SIGN_IN_STAGES", None)
+    if configured is not None:
+        return tuple(configured)
+    return tuple(path for app, path in DEFAULT_SIGN_IN_STAGES if apps.is_installed(app))

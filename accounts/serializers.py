@@ -148,7 +148,7 @@ class TokenObtainInputSerializer(CredentialsInputSerializer):
         max_length=64,
         trim_whitespace=False,
         help_text="The second factor when the account has it on: a code from the authenticator app "
-        "or a recovery code (a sign-in check reads it; without it: 401 `mfa_required`).",
+        "or a recovery code (the second-factor sign-in stage reads it; without it: 401 `mfa_required`).",
     )
 
 

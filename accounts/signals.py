@@ -1,6 +1,7 @@
-"""What accounts tells other apps: the one seam they listen on (security notices, for one).
+"""What accounts and the apps built on it tell other apps: the one seam they listen on (security notices, for one).
 
-Each is sent once the transaction that made it true has committed.
+Each of accounts' own is sent once the transaction that made it true has
+committed; ``security_event`` is sent inside it (see there).
 """
 
 from django.dispatch import Signal
@@ -16,3 +17,13 @@ password_changed = Signal()
 
 # A user registered: ``user``, ``client``.
 registered = Signal()
+
+# Something the account's owner should hear about happened, from any app (mfa: a
+# passkey added or removed, two-factor turned off, a recovery code used, codes
+# failed after the right password). Keyword arguments: ``user``, ``kind`` (what
+# happened: "passkey_added", ...), ``client`` (the device, when known) and the
+# kind's details (``name``, ``remaining``, ``failures``...). Sent inside the
+# transaction that made it true, so that a listener can keep its own record in
+# the same transaction; one that acts outside the database (a mail) waits for
+# the commit (emails/notices.py does).
+security_event = Signal()

@@ -3,7 +3,7 @@
 Each counts attempts per one thing (a client IP, a signed-in user, the value
 of a body field such as a username) at a rate read from settings at call
 time, with atomic increments (accounts/rates.py), so two workers racing
-count both attempts. Throttles that need no body run first (accounts/api.py):
+count both attempts. Throttles that need no body run first (accounts/views/base.py):
 a request they refuse gets its 429 before its body is read.
 ``/api/auth/login/`` and ``/api/token/`` use the same scopes, so their
 attempts count together; the password change and re-authentication share

@@ -4,7 +4,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.api import AuthAPIView
+from accounts.views.base import AuthAPIView
 
 # The same shape and size as ``GET /api/me/`` for the bench user (see bench/djtasks.py).
 CEILING_BODY = {

@@ -19,8 +19,15 @@ def on_registered(*, user: User, **kwargs) -> None:
     services.registration_mail(user=user)
 
 
+def on_security_event(*, sender, signal, user: User, kind: str, client: ClientInfo | None = None, **details) -> None:
+    """Mails the notice of ``kind`` when there is one (emails/notices.py); other kinds are not mailed."""
+    if kind in notices.KINDS:
+        notices.send_notice(user=user, kind=kind, client=client, **details)
+
+
 def connect() -> None:
     """Connects the receivers (``EmailsConfig.ready``)."""
     signals.signed_in.connect(on_signed_in, dispatch_uid="emails.signed_in")
     signals.password_changed.connect(on_password_changed, dispatch_uid="emails.password_changed")
     signals.registered.connect(on_registered, dispatch_uid="emails.registered")
+    signals.security_event.connect(on_security_event, dispatch_uid="emails.security_event")

@@ -10,9 +10,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.api import AnonymousCookieAuthAPIView, CookieAuthAPIView
 from accounts.client import client_info
 from accounts.permissions import RecentlyAuthenticated
+from accounts.views.base import AnonymousCookieAuthAPIView, CookieAuthAPIView
 from emails import audit, services
 from emails.serializers import (
     AcceptedOutputSerializer,

@@ -327,9 +327,9 @@ AUDIT_LOG_RETENTION_DAYS = env.int("AUDIT_LOG_RETENTION_DAYS", default=90)
 if AUDIT_LOG_RETENTION_DAYS < 1:
     raise ImproperlyConfigured(f"AUDIT_LOG_RETENTION_DAYS must be at least 1, not {AUDIT_LOG_RETENTION_DAYS}.")
 
-# SIGN-IN SEAMS: checks other apps add to signing in (accounts/sign_in.py), and
-# the ways a signed-in user re-authenticates (accounts/reauthentication.py).
-SIGN_IN_CHECKS = ["emails.checks.verified_email", "mfa.checks.second_factor"]
+# SIGN-IN SEAMS: the ways a signed-in user re-authenticates (accounts/reauthentication.py).
+# The sign-in stages other apps add (SIGN_IN_STAGES) default in accounts/conf.py:
+# the installed apps' own (docs/sign-in.md).
 REAUTHENTICATION_METHODS = [
     "accounts.reauthentication.password",
     "mfa.reauthentication.passkey",

@@ -15,10 +15,9 @@ import time
 from django.conf import settings
 
 from accounts import audit as accounts_audit
-from accounts import limits, rates
+from accounts import limits, rates, signals
 from accounts.client import ClientInfo
 from accounts.models import User
-from emails.notices import send_notice
 from mfa import audit
 
 
@@ -34,7 +33,9 @@ def second_factor_failed(
     _, window = limits.failure_ceiling()
     failures = rates.increment(f"second_factor_failures:{user.pk}:{int(time.time() // window)}", window)
     if failures == settings.MFA_FAILURE_NOTICE_AFTER:
-        send_notice(user=user, kind="second_factor_failed", client=client, failures=failures)
+        signals.security_event.send(
+            sender=User, user=user, kind="second_factor_failed", client=client, failures=failures
+        )
         accounts_audit.audit(audit.SECOND_FACTOR_NOTICE_SENT, client=client, user_id=user.pk, failures=failures)
 
 

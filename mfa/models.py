@@ -104,7 +104,7 @@ class WebAuthnChallenge(models.Model):
 
 
 class LoginTicket(models.Model):
-    """A sign-in halfway through: the password is right, the second factor is still to come.
+    """A sign-in attempt held halfway: the password is right, the second factor is still to come (mfa/tickets.py).
 
     The browser holds the secret in the httpOnly ``mfa_ticket`` cookie; ``id``
     is its SHA-256. The ticket dies when used, when it expires, or after
@@ -113,8 +113,10 @@ class LoginTicket(models.Model):
 
     id = models.CharField(primary_key=True, max_length=64)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    method = models.CharField(max_length=16, default="password", help_text="How the attempt signed in first.")
     remember = models.BooleanField(default=True)
     methods = models.CharField(max_length=64, help_text="Space-separated methods proven so far (amr).")
+    resume_after = models.CharField(max_length=255, help_text="The sign-in stage the attempt resumes after.")
     failures = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(db_index=True)

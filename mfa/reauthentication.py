@@ -13,10 +13,10 @@ from rest_framework import exceptions
 from rest_framework.request import Request
 
 from accounts import audit as accounts_audit
-from accounts.api import current_session_id
 from accounts.client import client_info
 from accounts.tokens import PASSKEY
-from mfa import api, audit, throttles
+from accounts.views.base import current_session_id
+from mfa import api_errors, audit, throttles
 from mfa.exceptions import ClonedAuthenticator, CodeInvalid, MfaError
 from mfa.passkeys import challenges
 from mfa.passkeys.serializers import ReauthenticateAssertionInputSerializer
@@ -41,9 +41,9 @@ def passkey(request: Request) -> str | None:
         )
     except ClonedAuthenticator as exc:
         audit_clone(request, exc)
-        raise api.api_error(exc) from exc
+        raise api_errors.api_error(exc) from exc
     except MfaError as exc:
-        raise api.api_error(exc) from exc
+        raise api_errors.api_error(exc) from exc
     return PASSKEY
 
 

@@ -2,17 +2,21 @@
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
+from accounts import signals
 from accounts.client import ClientInfo
 from accounts.models import User
 from accounts.tokens import ONE_TIME_CODE, RECOVERY_CODE
-from emails.notices import send_notice
+from mfa.models import RecoveryCode
 from mfa.recovery_codes.services import recovery_code_use
 from mfa.totp import otp
 from mfa.totp.services import totp_code_use
 
 CODE_MAX_LENGTH = 64
-# What /api/auth/login/ answers a user with two-factor on may send next.
+# What /api/auth/login/ answers a user with two-factor on may send next, and how it asks.
 METHODS = ["totp", "recovery_code"]
+MFA_REQUIRED = _("Enter a code from your authenticator app, or one of your recovery codes.")
 
 
 @dataclass(frozen=True)
@@ -35,5 +39,7 @@ def second_factor_use(*, user: User, code: str, client: ClientInfo | None) -> Se
     left = recovery_code_use(user=user, code=code)
     if left is None:
         return None
-    send_notice(user=user, kind="recovery_code_used", client=client, remaining=left)
+    signals.security_event.send(
+        sender=RecoveryCode, user=user, kind="recovery_code_used", client=client, remaining=left
+    )
     return SecondFactorProof(RECOVERY_CODE, recovery_codes_left=left)

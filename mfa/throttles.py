@@ -1,7 +1,10 @@
 """Throttles of passkey sign-in and of every endpoint that checks a second-factor code (rates in settings)."""
 
+from django.conf import settings
 from rest_framework.request import Request
 
+from accounts import rates
+from accounts.client import ClientInfo
 from accounts.throttles import PerIPThrottle, PerUserThrottle
 
 
@@ -54,4 +57,17 @@ def code_attempt_wait(request: Request, *, user_id: int, per_ip: bool = True) ->
     """
     checks = (CodeUserThrottle(user_id), CodeIPThrottle()) if per_ip else (CodeUserThrottle(user_id),)
     waits = [throttle.wait() or 0.0 for throttle in checks if not throttle.allow_request(request, None)]
+    return max(waits) if waits else None
+
+
+def code_attempt_wait_for(*, client: ClientInfo, user_id: int) -> float | None:
+    """``code_attempt_wait`` without a request: a sign-in stage knows the client, and counts the same keys."""
+    counted = [(CodeUserThrottle, str(user_id))]
+    if client.ip_address is not None:
+        counted.append((CodeIPThrottle, client.ip_address))
+    waits = [
+        rates.hit(f"throttle_{throttle.scope}_{ident}", rates.Rate.parse(getattr(settings, throttle.rate_setting)))
+        for throttle, ident in counted
+    ]
+    waits = [wait or 0.0 for wait in waits if wait is not None]
     return max(waits) if waits else None

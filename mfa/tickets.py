@@ -1,26 +1,29 @@
-"""Sign-in tickets: the state of a sign-in between a right password and its second factor.
+"""Sign-in tickets: a sign-in attempt held between a right password and its second factor.
 
-``POST /api/auth/login/`` for a user with two-factor on starts one and hands
-its secret to the browser in the httpOnly ``mfa_ticket`` cookie (5 minutes,
-Path ``/api/auth/``); ``POST /api/auth/login/mfa/`` finishes it with a code.
-The ticket is single-use and dies after ``MAX_FAILURES`` wrong codes. Only
-the secret's SHA-256 is stored, so a database read cannot finish a sign-in.
+When the second-factor stage asks (mfa/stages.py), the attempt is kept here
+(who, how, ``remember``, the methods proven so far, and the stage it resumes
+after) and its secret goes to the browser in the httpOnly ``mfa_ticket``
+cookie (5 minutes, Path ``/api/auth/``); ``POST /api/auth/login/mfa/``
+answers it with a code, and the attempt goes on through the stages after the
+one that asked. The ticket is single-use and dies after ``MAX_FAILURES``
+wrong codes. Only the secret's SHA-256 is stored, so a database read cannot
+finish a sign-in. Starting the session is accounts' (accounts/views/sign_in.py).
 """
 
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeVar
 
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
 
-from accounts import cookies, services
+from accounts import cookies
 from accounts.client import ClientInfo
-from accounts.models import User
-from accounts.tokens import IssuedTokens
+from accounts.sign_in import HeldAttempt, SignInAttempt, SignInMethod
 from mfa.exceptions import CodeInvalid, TicketInvalid
 from mfa.models import LoginTicket
 from mfa.second_factor import SecondFactorProof, second_factor_use
@@ -32,15 +35,20 @@ COOKIE_PATH = "/api/auth/"
 SECRET_MAX_LENGTH = 128
 
 
+T = TypeVar("T")
+
+
 @dataclass(frozen=True)
-class SignedIn:
-    user: User
-    tokens: IssuedTokens
+class Resumed:
+    """A held attempt answered: the attempt with the second factor proven, and the stage it resumes after."""
+
+    attempt: SignInAttempt
+    resume_after: str
     proof: SecondFactorProof
 
 
-def login_ticket_create(*, user: User, remember: bool, methods: Sequence[str]) -> str:
-    """Starts a ticket for ``user``, who proved ``methods`` so far; its secret, for the cookie."""
+def login_ticket_hold(attempt: SignInAttempt, *, resume_after: str) -> HeldAttempt:
+    """Holds ``attempt`` (a cookie client's) in a new ticket; where the client finds it again."""
     now = timezone.now()
     secret = secrets.token_urlsafe(32)
     with transaction.atomic():
@@ -48,13 +56,15 @@ def login_ticket_create(*, user: User, remember: bool, methods: Sequence[str]) -
         LoginTicket.objects.filter(expires_at__lte=now).delete()
         LoginTicket.objects.create(
             id=_digest(secret),
-            user=user,
-            remember=remember,
-            methods=" ".join(methods),
+            user=attempt.user,
+            method=attempt.method,
+            remember=attempt.remember,
+            methods=" ".join(attempt.amr),
+            resume_after=resume_after,
             created_at=now,
             expires_at=now + TICKET_LIFETIME,
         )
-    return secret
+    return HeldAttempt(COOKIE_NAME, secret, max_age=int(TICKET_LIFETIME.total_seconds()), path=COOKIE_PATH)
 
 
 def login_ticket_get(*, secret: str | None) -> LoginTicket | None:
@@ -64,12 +74,14 @@ def login_ticket_get(*, secret: str | None) -> LoginTicket | None:
     return LoginTicket.objects.select_related("user").filter(pk=_digest(secret), expires_at__gt=timezone.now()).first()
 
 
-def login_ticket_redeem(*, ticket: LoginTicket, code: str, client: ClientInfo) -> SignedIn:
-    """Finishes the sign-in of ``ticket`` with ``code``: the ticket is spent and a session starts.
+def login_ticket_redeem(*, ticket: LoginTicket, code: str, client: ClientInfo, resume: Callable[[Resumed], T]) -> T:
+    """Answers ``ticket`` with ``code``: the ticket is spent and ``resume`` goes on, in one transaction.
 
-    A wrong code counts against the ticket (committed, then ``CodeInvalid``);
-    the ``MAX_FAILURES``-th kills it. ``TicketInvalid`` when it is dead
-    already (used, expired, killed, or its user deactivated meanwhile).
+    So two requests racing with one ticket resume it once: the second waits
+    for the row lock and finds no ticket. A wrong code counts against the
+    ticket (committed, then ``CodeInvalid``); the ``MAX_FAILURES``-th kills it.
+    ``TicketInvalid`` when it is dead already (used, expired, killed, or its
+    user deactivated meanwhile).
     """
     now = timezone.now()
     with transaction.atomic():
@@ -90,21 +102,25 @@ def login_ticket_redeem(*, ticket: LoginTicket, code: str, client: ClientInfo) -
                 locked.save(update_fields=["failures"])
         else:
             locked.delete()
-            tokens = services.session_create(
-                user=locked.user,
-                client=client,
-                remember=locked.remember,
-                amr=(*locked.methods.split(), proof.method),
+            result = resume(
+                Resumed(attempt=_attempt(locked, client, proof), resume_after=locked.resume_after, proof=proof)
             )
     if proof is None:
         raise CodeInvalid(attempts_left=max(0, MAX_FAILURES - locked.failures))
-    return SignedIn(user=locked.user, tokens=tokens, proof=proof)
+    return result
 
 
-def set_ticket_cookie(response: HttpResponse, secret: str) -> None:
-    cookies.set_private_cookie(
-        response, COOKIE_NAME, secret, max_age=int(TICKET_LIFETIME.total_seconds()), path=COOKIE_PATH
+def _attempt(ticket: LoginTicket, client: ClientInfo, proof: SecondFactorProof) -> SignInAttempt:
+    """The attempt ``ticket`` held, now from ``client`` (the device that answered), with ``proof`` added."""
+    held = SignInAttempt(
+        user=ticket.user,
+        method=SignInMethod(ticket.method),
+        client=client,
+        remember=ticket.remember,
+        amr=tuple(ticket.methods.split()),
+        details={"method": proof.method},
     )
+    return held.proved(proof.method)
 
 
 def clear_ticket_cookie(response: HttpResponse) -> None:

@@ -6,21 +6,23 @@ from rest_framework.response import Response
 
 from accounts import audit as accounts_audit
 from accounts import limits
-from accounts.api import SETS_COOKIES, AnonymousCookieAuthAPIView, TokenIssuingMixin, expiries
 from accounts.client import client_info
-from accounts.cookies import set_auth_cookies
 from accounts.serializers import LoginOutputSerializer
+from accounts.views.base import SETS_COOKIES, AnonymousCookieAuthAPIView, TokenIssuingMixin
+from accounts.views.sign_in import SignInMixin
 from jwtsite.openapi import CSRF_HEADER, errors
-from mfa import api, audit, failures, tickets
+from mfa import api_errors, audit, failures, tickets
 from mfa.exceptions import CodeInvalid, TicketInvalid
 from mfa.throttles import CodeIPThrottle, code_attempt_wait
 from mfa.totp.serializers import SecondFactorInputSerializer
 
 
-class LoginSecondFactorView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
+class LoginSecondFactorView(SignInMixin, TokenIssuingMixin, AnonymousCookieAuthAPIView):
     """Takes ``code`` (TOTP or a recovery code) and the ``mfa_ticket`` cookie; finishes the sign-in as ``/login/`` does.
 
-    Codes are throttled per client IP and per user (the ticket's).
+    The held attempt resumes at the sign-in stage after the second factor's,
+    so every later stage still runs. Codes are throttled per client IP and
+    per user (the ticket's).
     """
 
     throttle_classes = [CodeIPThrottle]
@@ -51,7 +53,9 @@ class LoginSecondFactorView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
         if wait is not None:
             self.throttled(request, wait)
         try:
-            signed_in = tickets.login_ticket_redeem(ticket=ticket, code=data.validated_data["code"], client=client)
+            response = tickets.login_ticket_redeem(
+                ticket=ticket, code=data.validated_data["code"], client=client, resume=self.resumed
+            )
         except CodeInvalid as exc:
             failures.second_factor_failed(user=ticket.user, client=client, reservation=reservation, reason=exc.code)
             return self.answer_failure(exc)
@@ -59,13 +63,17 @@ class LoginSecondFactorView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
             return self.failed(exc, user_id=ticket.user_id)
         finally:
             limits.sign_in_settled(reservation)
-        if signed_in.proof.recovery_codes_left is not None:
-            self.audit(audit.RECOVERY_CODE_USED, user_id=ticket.user_id, remaining=signed_in.proof.recovery_codes_left)
-        self.logged_in(signed_in.tokens, remember=ticket.remember, method=signed_in.proof.method)
-        response = Response(LoginOutputSerializer({"user": signed_in.user, **expiries(signed_in.tokens)}).data)
-        set_auth_cookies(response, signed_in.tokens)
-        tickets.clear_ticket_cookie(response)
+        if tickets.COOKIE_NAME not in response.cookies:  # a later stage may hold the attempt again
+            tickets.clear_ticket_cookie(response)
         return response
+
+    def resumed(self, resumed: tickets.Resumed) -> Response:
+        """The code was right: the sign-in goes on after the stage that asked (in the ticket's transaction)."""
+        if resumed.proof.recovery_codes_left is not None:
+            self.audit(
+                audit.RECOVERY_CODE_USED, user_id=resumed.attempt.user.pk, remaining=resumed.proof.recovery_codes_left
+            )
+        return self.sign_in(resumed.attempt, after=resumed.resume_after)
 
     def failed(self, exc: TicketInvalid, *, user_id: int | None) -> Response:
         """401 for a dead ticket, audited."""
@@ -74,7 +82,7 @@ class LoginSecondFactorView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
 
     def answer_failure(self, exc: CodeInvalid | TicketInvalid) -> Response:
         """401 for a wrong code or a dead ticket; the cookie goes with the ticket."""
-        response = api.unauthorized(exc.message, exc.code)
+        response = api_errors.unauthorized(exc.message, exc.code)
         if isinstance(exc, TicketInvalid) or exc.attempts_left == 0:
             tickets.clear_ticket_cookie(response)
         return response

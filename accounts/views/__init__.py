@@ -2,5 +2,5 @@
 (``bearer.py``) and the account endpoints, re-authentication and deletion (``account.py``).
 
 Views parse input, call one service or selector and respond; the session
-rules live in ``accounts/services/``, the HTTP glue in ``accounts/api.py``.
+rules live in ``accounts/services/``, the HTTP glue in ``accounts/views/base.py``.
 """

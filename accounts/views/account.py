@@ -7,15 +7,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts import audit, reauthentication, services
-from accounts.api import (
-    SETS_COOKIES,
-    CookieAuthAPIView,
-    TokenIssuingMixin,
-    authenticated_by_bearer,
-    current_session_id,
-    expiries,
-    session_failed,
-)
 from accounts.cookies import clear_auth_cookies, set_auth_cookies
 from accounts.exceptions import SessionError
 from accounts.permissions import RecentlyAuthenticated
@@ -25,6 +16,15 @@ from accounts.serializers import (
     TokenPairOutputSerializer,
 )
 from accounts.throttles import PASSWORD_CHECK_THROTTLES
+from accounts.views.base import (
+    SETS_COOKIES,
+    CookieAuthAPIView,
+    TokenIssuingMixin,
+    authenticated_by_bearer,
+    current_session_id,
+    expiries,
+    session_failed,
+)
 from jwtsite.openapi import CSRF_HEADER, errors
 
 

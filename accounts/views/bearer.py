@@ -6,12 +6,14 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts import audit, services
-from accounts.api import AuthAPIView, TokenIssuingMixin, session_failed
+from accounts import audit
 from accounts.client import client_info
 from accounts.exceptions import SessionError
 from accounts.serializers import RefreshInputSerializer, TokenObtainInputSerializer, TokenPairOutputSerializer
+from accounts.sign_in import OTP_ANSWER, SignInAttempt, SignInMethod
 from accounts.throttles import LOGIN_THROTTLES
+from accounts.views.base import AuthAPIView, TokenIssuingMixin, session_failed
+from accounts.views.sign_in import SignInMixin
 from jwtsite.openapi import errors
 
 
@@ -22,11 +24,11 @@ class BearerAPIView(AuthAPIView):
     permission_classes = [AllowAny]
 
 
-class TokenObtainView(TokenIssuingMixin, BearerAPIView):
+class TokenObtainView(SignInMixin, TokenIssuingMixin, BearerAPIView):
     """Takes ``username``, ``password``; returns ``{"access", "refresh"}`` for Bearer clients.
 
-    The sign-in checks apply as on the cookie login (a second factor travels
-    in the body: ``otp``).
+    The sign-in stages apply as on the cookie login; nothing is held for
+    later, so a second factor travels in the body (``otp``).
     """
 
     throttle_classes = LOGIN_THROTTLES
@@ -40,12 +42,14 @@ class TokenObtainView(TokenIssuingMixin, BearerAPIView):
     )
     def post(self, request: Request) -> Response:
         credentials = self.validated_credentials(TokenObtainInputSerializer)
-        step = self.sign_in_checks(credentials["user"], bearer=True)
-        if step.refusal is not None:
-            return step.refusal
-        tokens = services.session_create(user=credentials["user"], client=client_info(request), amr=step.methods)
-        self.logged_in(tokens, bearer=True)
-        return Response(TokenPairOutputSerializer(tokens).data)
+        attempt = SignInAttempt.start(
+            user=credentials["user"],
+            method=SignInMethod.PASSWORD,
+            client=client_info(request),
+            bearer=True,
+            answers={OTP_ANSWER: credentials.get("otp", "")},
+        )
+        return self.sign_in(attempt)
 
 
 class TokenRefreshView(TokenIssuingMixin, BearerAPIView):

@@ -1,7 +1,8 @@
 """The browser (cookie) auth API under /api/auth/, plus /api/me/ and the JWKS document.
 
 Views parse input, call one service or selector and respond; the session
-rules live in accounts/services.py, the HTTP glue in accounts/api.py.
+rules live in accounts/services/, the HTTP glue in accounts/views/base.py and,
+for signing in, accounts/views/sign_in.py.
 """
 
 from django.utils.cache import patch_cache_control
@@ -16,16 +17,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import audit, conf, selectors, services
-from accounts.api import (
-    SETS_COOKIES,
-    AnonymousCookieAuthAPIView,
-    AuthAPIView,
-    CookieAuthAPIView,
-    TokenIssuingMixin,
-    current_session_id,
-    expiries,
-    session_failed,
-)
 from accounts.client import client_info
 from accounts.cookies import clear_auth_cookies, set_auth_cookies
 from accounts.exceptions import SessionError
@@ -41,8 +32,20 @@ from accounts.serializers import (
     UserOutputSerializer,
     user_body,
 )
+from accounts.sign_in import SignInAttempt, SignInMethod
 from accounts.throttles import LOGIN_THROTTLES, PASSWORD_CHECK_THROTTLES, RegisterIPThrottle
 from accounts.tokens import keys
+from accounts.views.base import (
+    SETS_COOKIES,
+    AnonymousCookieAuthAPIView,
+    AuthAPIView,
+    CookieAuthAPIView,
+    TokenIssuingMixin,
+    current_session_id,
+    expiries,
+    session_failed,
+)
+from accounts.views.sign_in import SignInMixin
 from jwtsite.openapi import CSRF_HEADER, ValidationErrorSerializer, errors
 
 
@@ -100,11 +103,12 @@ class RegisterView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
         return response
 
 
-class LoginView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
+class LoginView(SignInMixin, TokenIssuingMixin, AnonymousCookieAuthAPIView):
     """Takes ``username``, ``password``, ``remember``; sets the auth cookies. 200 user and expiries.
 
-    A sign-in check may refuse instead (accounts/sign_in.py): 403
-    ``email_unverified``, 401 ``mfa_required``; no cookie is set then.
+    A sign-in stage may ask or refuse instead (accounts/sign_in.py): 401
+    ``mfa_required`` (with the ``mfa_ticket`` cookie), 403 ``email_unverified``;
+    no auth cookie is set then.
     """
 
     throttle_classes = LOGIN_THROTTLES
@@ -122,18 +126,13 @@ class LoginView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
     )
     def post(self, request: Request) -> Response:
         credentials = self.validated_credentials(LoginInputSerializer)
-        user = credentials["user"]
-        step = self.sign_in_checks(user, bearer=False)
-        if step.refusal is not None:
-            return step.refusal
-        tokens = services.session_create(
-            user=user, client=client_info(request), remember=credentials["remember"], amr=step.methods
+        attempt = SignInAttempt.start(
+            user=credentials["user"],
+            method=SignInMethod.PASSWORD,
+            client=client_info(request),
+            remember=credentials["remember"],
         )
-        self.logged_in(tokens, remember=credentials["remember"])
-        body = LoginOutputSerializer({"user": user, **expiries(tokens)}).data
-        response = Response(body)
-        set_auth_cookies(response, tokens)
-        return response
+        return self.sign_in(attempt)
 
 
 class RefreshView(TokenIssuingMixin, AnonymousCookieAuthAPIView):

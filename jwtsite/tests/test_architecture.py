@@ -1,9 +1,10 @@
 """The house drawing's arrows go one way: an app imports only the apps below it.
 
 accounts is the core (users, sessions, tokens); the capabilities built on it
-(emails, mfa, posts) may import it, never the reverse. accounts asks them
-through its seams instead (accounts/signals.py, SIGN_IN_CHECKS,
-REAUTHENTICATION_METHODS).
+(emails, mfa, posts) may import it, never the reverse, nor each other. accounts
+asks them through its seams instead (accounts/signals.py, SIGN_IN_STAGES,
+REAUTHENTICATION_METHODS), and they tell each other through accounts/signals.py
+(mfa's security notices reach emails as ``security_event``).
 """
 
 import ast
@@ -17,7 +18,7 @@ REPO = Path(settings.BASE_DIR)
 ALLOWED = {
     "accounts": {"jwtsite"},
     "emails": {"jwtsite", "accounts"},
-    "mfa": {"jwtsite", "accounts", "emails"},
+    "mfa": {"jwtsite", "accounts"},
     "posts": {"jwtsite", "accounts"},
 }
 PROJECT_APPS = set(ALLOWED)

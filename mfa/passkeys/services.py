@@ -12,9 +12,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts import signals
 from accounts.client import ClientInfo
 from accounts.models import User
-from emails.notices import send_notice
 from mfa.exceptions import (
     ClonedAuthenticator,
     InactiveUser,
@@ -76,7 +76,9 @@ def passkey_register(
                 user_handle=bytes(challenge.user_handle),
             )
             User.objects.filter(pk=user.pk).update(passkey_count=F("passkey_count") + 1)
-            send_notice(user=user, kind="passkey_added", client=client, name=passkey.name)
+            signals.security_event.send(
+                sender=Passkey, user=user, kind="passkey_added", client=client, name=passkey.name
+            )
     except IntegrityError as exc:  # the same credential id, registered already
         raise PasskeyAlreadyRegistered() from exc
     return passkey
@@ -100,7 +102,7 @@ def passkey_delete(*, passkey: Passkey, client: ClientInfo | None) -> bool:
         if not Passkey.objects.filter(pk=passkey.pk).delete()[0]:
             return False
         User.objects.filter(pk=user.pk).update(passkey_count=F("passkey_count") - 1)
-        send_notice(user=user, kind="passkey_removed", client=client, name=passkey.name)
+        signals.security_event.send(sender=Passkey, user=user, kind="passkey_removed", client=client, name=passkey.name)
     return True
 
 

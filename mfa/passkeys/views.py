@@ -12,23 +12,22 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts import audit as accounts_audit
-from accounts import services as accounts_services
-from accounts.api import (
+from accounts.client import client_info
+from accounts.devices import describe_user_agent
+from accounts.permissions import RecentlyAuthenticated
+from accounts.serializers import LoginOutputSerializer
+from accounts.sign_in import SignInAttempt, SignInMethod
+from accounts.tokens import PASSKEY
+from accounts.views.base import (
     SETS_COOKIES,
     AnonymousCookieAuthAPIView,
     CookieAuthAPIView,
     TokenIssuingMixin,
     current_session_id,
-    expiries,
 )
-from accounts.client import client_info
-from accounts.cookies import set_auth_cookies
-from accounts.devices import describe_user_agent
-from accounts.permissions import RecentlyAuthenticated
-from accounts.serializers import LoginOutputSerializer
-from accounts.tokens import PASSKEY
+from accounts.views.sign_in import SignInMixin
 from jwtsite.openapi import CSRF_HEADER, errors
-from mfa import api, audit, failures
+from mfa import api_errors, audit, failures
 from mfa.exceptions import ClonedAuthenticator, CredentialRejected, MfaError
 from mfa.models import Passkey
 from mfa.passkeys import challenges, selectors, services
@@ -71,10 +70,11 @@ class PasskeyLoginOptionsView(AnonymousCookieAuthAPIView):
         return ceremony_response(services.passkey_authentication_begin(purpose=challenges.Purpose.LOGIN))
 
 
-class PasskeyLoginView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
+class PasskeyLoginView(SignInMixin, TokenIssuingMixin, AnonymousCookieAuthAPIView):
     """Takes the assertion (and ``remember``); signs in as the passkey's owner with ``amr=["webauthn"]``.
 
-    No second factor is asked: the passkey is already two.
+    No second factor is asked: the passkey is already two. The other sign-in
+    stages (a verified email) apply.
     """
 
     throttle_classes = [PasskeyLoginIPThrottle]
@@ -102,18 +102,17 @@ class PasskeyLoginView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
             )
         except MfaError as exc:
             self.refused(exc)
-            raise api.api_error(exc) from exc
-        user = passkey.user
-        step = self.sign_in_checks(user, bearer=False, first_factor=PASSKEY)
-        if step.refusal is not None:
-            return step.refusal
-        tokens = accounts_services.session_create(
-            user=user, client=client_info(request), remember=remember, amr=step.methods
+            raise api_errors.api_error(exc) from exc
+        attempt = SignInAttempt.start(
+            user=passkey.user,
+            method=SignInMethod.PASSKEY,
+            client=client_info(request),
+            remember=remember,
+            details={"method": PASSKEY, "passkey_id": passkey.pk},
         )
-        self.logged_in(tokens, remember=remember, method=PASSKEY, passkey_id=passkey.pk)
-        response = Response(LoginOutputSerializer({"user": user, **expiries(tokens)}).data)
-        set_auth_cookies(response, tokens)
-        challenges.clear_challenge_cookie(response)
+        response = self.sign_in(attempt)
+        if response.status_code == status.HTTP_200_OK:
+            challenges.clear_challenge_cookie(response)
         return response
 
     def refused(self, exc: MfaError) -> None:
@@ -162,7 +161,7 @@ class PasskeyListView(CookieAuthAPIView):
             )
         except MfaError as exc:
             self.audit(audit.PASSKEY_REJECTED, user_id=request.user.pk, reason=exc.code, registering=True)
-            raise api.api_error(exc) from exc
+            raise api_errors.api_error(exc) from exc
         self.audit(
             audit.PASSKEY_ADDED, user_id=request.user.pk, session_id=current_session_id(request), passkey_id=passkey.pk
         )
@@ -252,6 +251,6 @@ class PasskeyDetailView(CookieAuthAPIView):
         try:
             services.passkey_delete(passkey=passkey, client=client_info(request))
         except MfaError as exc:
-            raise api.api_error(exc) from exc
+            raise api_errors.api_error(exc) from exc
         self.audit(audit.PASSKEY_REMOVED, user_id=request.user.pk, passkey_id=passkey.pk, by="user")
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -7,10 +7,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import services as accounts_services
+from accounts import signals
 from accounts.client import ClientInfo
 from accounts.models import User
 from accounts.tokens import IssuedTokens
-from emails.notices import send_notice
 from mfa import crypto
 from mfa.exceptions import CodeInvalid, NoSetupToConfirm, TwoFactorAlreadyOn
 from mfa.models import RecoveryCode, TotpDevice
@@ -96,7 +96,7 @@ def totp_disable(*, user: User, client: ClientInfo | None) -> bool:
         RecoveryCode.objects.filter(user=user).delete()
         user.totp_enabled = False
         if was_on:
-            send_notice(user=user, kind="two_factor_disabled", client=client)
+            signals.security_event.send(sender=TotpDevice, user=user, kind="two_factor_disabled", client=client)
     return was_on
 
 

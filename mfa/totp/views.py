@@ -10,20 +10,20 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.api import (
+from accounts.client import client_info
+from accounts.cookies import set_auth_cookies
+from accounts.exceptions import SessionError
+from accounts.permissions import RecentlyAuthenticated
+from accounts.serializers import TokenPairOutputSerializer
+from accounts.views.base import (
     CookieAuthAPIView,
     TokenIssuingMixin,
     authenticated_by_bearer,
     current_session_id,
     session_failed,
 )
-from accounts.client import client_info
-from accounts.cookies import set_auth_cookies
-from accounts.exceptions import SessionError
-from accounts.permissions import RecentlyAuthenticated
-from accounts.serializers import TokenPairOutputSerializer
 from jwtsite.openapi import CSRF_HEADER, errors
-from mfa import api, audit
+from mfa import api_errors, audit
 from mfa.exceptions import CodeInvalid, MfaError
 from mfa.permissions import RecentlySecondFactor
 from mfa.recovery_codes.services import recovery_codes_regenerate
@@ -59,7 +59,7 @@ class TotpView(CookieAuthAPIView):
         try:
             setup = services.totp_setup_start(user=request.user)
         except MfaError as exc:
-            raise api.api_error(exc) from exc
+            raise api_errors.api_error(exc) from exc
         self.audit(audit.TWO_FACTOR_SETUP_STARTED, user_id=request.user.pk, session_id=current_session_id(request))
         return Response(TotpSetupOutputSerializer(setup).data)
 
@@ -107,7 +107,7 @@ class TotpConfirmView(TokenIssuingMixin, CookieAuthAPIView):
             self.audit(audit.SECOND_FACTOR_FAILED, user_id=request.user.pk, confirming=True)
             raise exceptions.ValidationError({"code": [exc.message]}) from exc
         except MfaError as exc:
-            raise api.api_error(exc) from exc
+            raise api_errors.api_error(exc) from exc
         except SessionError as exc:
             raise session_failed(exc) from exc
         self.audit(audit.TWO_FACTOR_ENABLED, user_id=request.user.pk, session_id=current_session_id(request))
@@ -138,6 +138,6 @@ class RecoveryCodesView(CookieAuthAPIView):
         try:
             codes = recovery_codes_regenerate(user=request.user)
         except MfaError as exc:
-            raise api.api_error(exc) from exc
+            raise api_errors.api_error(exc) from exc
         self.audit(audit.RECOVERY_CODES_REGENERATED, user_id=request.user.pk, session_id=current_session_id(request))
         return Response(RecoveryCodesOutputSerializer({"recovery_codes": codes}).data)

@@ -2,7 +2,8 @@
 
 They hold what is HTTP about a session: CSRF, the ``WWW-Authenticate``
 header, mapping domain errors to 401s, and the audit trail. The session rules
-themselves stay in accounts/services.py.
+themselves stay in accounts/services/; how a sign-in ends over HTTP is
+accounts/views/sign_in.py.
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -13,11 +14,11 @@ from rest_framework.request import Request
 from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
-from accounts import audit, limits, services, sign_in
+from accounts import audit, limits, services
 from accounts.client import client_info
 from accounts.exceptions import InvalidRefreshToken, RefreshTokenReused, SessionError
 from accounts.permissions import CanIssueTokens, CsrfProtected, HasUserRows
-from accounts.tokens import PASSWORD, SESSION_CLAIM, Claims, IssuedTokens
+from accounts.tokens import SESSION_CLAIM, Claims, IssuedTokens
 from jwtsite.parsers import SafeJSONParser
 
 WWW_AUTHENTICATE = 'Bearer realm="api"'
@@ -117,18 +118,6 @@ class AuthAPIView(APIView):
         finally:
             limits.sign_in_settled(reservation)  # any other outcome is no failed sign-in
         return data.validated_data
-
-    def sign_in_checks(self, user, *, bearer: bool, first_factor: str = PASSWORD) -> sign_in.SignInStep:
-        """Runs the sign-in checks (accounts/sign_in.py) for ``user``; a refusal is audited."""
-        step = sign_in.run_checks(user=user, request=self.request, bearer=bearer, first_factor=first_factor)
-        if step.refusal is not None:
-            reason = step.refusal.data.get("code") if isinstance(step.refusal.data, dict) else None
-            self.audit(audit.SIGN_IN_REFUSED, user_id=user.pk, reason=reason)
-        return step
-
-    def logged_in(self, tokens: IssuedTokens, **details) -> IssuedTokens:
-        self.audit(audit.LOGIN_SUCCEEDED, user_id=tokens.user_id, session_id=tokens.session_id, **details)
-        return tokens
 
     def refreshed(self, raw_refresh: str | None) -> IssuedTokens:
         """Rotates ``raw_refresh``; failures (reuse above all) are audited and answered 401."""
