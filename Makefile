@@ -47,13 +47,14 @@ serve: $(STAMP)
 # end-to-end tests (marker e2e: live servers, browsers, other processes) one at a time,
 # as their timing budgets assume. `make test-fast`: the unit tests without the fuzzer.
 # PYTEST_ARGS goes to both runs (a path that holds no test of one kind skips that run);
-# E2E_MARKS narrows the end-to-end run (.ci/run: "e2e and not fault").
+# UNIT_MARKS and E2E_MARKS narrow the runs (.ci/run: "e2e and not fault").
 TEST_WORKERS ?= 2
+UNIT_MARKS ?= not e2e
 E2E_MARKS ?= e2e
 test: test-units test-e2e
 
 test-units: $(STAMP)
-	$(PY) -m pytest -m "not e2e" -n $(TEST_WORKERS) $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(PY) -m pytest -m "$(UNIT_MARKS)" -n $(TEST_WORKERS) $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 test-e2e: $(STAMP)
 	$(PY) -m pytest -m "$(E2E_MARKS)" $(PYTEST_ARGS) || [ $$? -eq 5 ]

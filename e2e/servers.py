@@ -23,8 +23,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 REPO = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).with_name("gunicorn")
-# The servers' own Redis database, flushed before use (E2E_REDIS_DB keeps parallel runs apart).
-SERVER_REDIS_DB = int(os.environ.get("E2E_REDIS_DB", "12"))
+# The servers' own Redis database, flushed before use (E2E_REDIS_DB keeps parallel runs
+# apart; pytest-xdist's second worker takes the next one).
+SERVER_REDIS_DB = int(os.environ.get("E2E_REDIS_DB", "12")) + int(
+    os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0
+)
 DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
