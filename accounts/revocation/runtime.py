@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
@@ -90,6 +91,15 @@ def record_sessions(sessions: QuerySet, now: datetime) -> None:
 def record_users(users: QuerySet, now: datetime) -> None:
     """Records that every token of ``users`` below their current ``token_version`` is revoked."""
     _on_commit(store.record_users(users, now))
+
+
+def sessions_revoked_by_database(session_ids: Iterable[str]) -> None:
+    """Sessions a database trigger revoked in this transaction (accounts/revocation/blacklist.py).
+
+    The trigger recorded them; on commit they reach this process's view at once and the others are woken.
+    """
+    until = store.epoch(store.until_for(timezone.now()))
+    _on_commit(store.Entries(sessions=dict.fromkeys(session_ids, until)))
 
 
 def announce() -> None:

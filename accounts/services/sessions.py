@@ -4,7 +4,8 @@ A session is one login on one device (``accounts.Session``). simplejwt's
 ``OutstandingToken`` records every refresh token issued, without its text
 (only claims, which mint nothing without the signing key);
 ``BlacklistedToken`` records every one rotated away or revoked. The session
-row is what refresh trusts: it is locked and checked in one query.
+row is what refresh trusts: it is locked and checked in one query; a token
+blacklisted by anyone else revokes its session (accounts/revocation/blacklist.py).
 """
 
 import uuid
