@@ -7,7 +7,7 @@ queries and running its save machinery was half the cost of a request and two
 thirds of a refresh (bench/results.md); written out here they are the same
 statements for a fraction of it. Table and column names come from the models'
 ``_meta``, quoted by the backend; every value is a parameter. The rules stay
-in ``accounts/services.py`` and ``accounts/authentication.py``; everything
+in ``accounts/services/`` and ``accounts/authentication.py``; everything
 else uses the ORM.
 """
 

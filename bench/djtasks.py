@@ -328,8 +328,8 @@ def revocation_memory(args) -> None:
 
     from accounts.models import Revocation
     from accounts.revocation.follower import DatabaseSource, Follower
+    from accounts.revocation.revoked_set import RevocationView
     from accounts.revocation.store import until_for
-    from accounts.revocation.view import RevocationView
 
     now = timezone.now()
     until = until_for(now)

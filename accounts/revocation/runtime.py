@@ -1,6 +1,6 @@
 """This process's revocation view: recording revocations, checking tokens, and what "stale" means.
 
-``record_*`` run inside the revoking transaction (accounts/services.py calls
+``record_*`` run inside the revoking transaction (accounts/services/revoking.py calls
 them): the rows are written there, and on commit the entries reach this
 process's view at once and are announced to the others (Redis). ``check``
 runs on every authenticated request: a dict look-up. When the view is stale
@@ -33,7 +33,7 @@ from rest_framework_simplejwt.exceptions import AuthenticationFailed
 from accounts import users_cache
 from accounts.revocation import store
 from accounts.revocation.follower import RECONCILE_INTERVAL, DatabaseSource, FeedSource, Follower, RedisAnnouncer
-from accounts.revocation.view import RevocationView
+from accounts.revocation.revoked_set import RevocationView
 
 logger = logging.getLogger("jwtsite.revocations")
 

@@ -1,6 +1,6 @@
 """Revocations in the database: recorded in the revoking transaction, read back by cursor.
 
-Writers (accounts/services.py's hooks) record with ``INSERT ... SELECT``: one
+Writers (accounts/services/revoking.py) record with ``INSERT ... SELECT``: one
 statement however many sessions or users, returning what it recorded so the
 revoking process can apply it to its own view on commit. Readers (each
 process's follower, the HTTP feed) ask for ``changes(after=cursor)``.
