@@ -15,7 +15,7 @@ from accounts.models import Revocation, Session
 from accounts.revocation import store
 from accounts.revocation.follower import DatabaseSource, FeedError, FeedSource, Follower, RedisAnnouncer
 from accounts.revocation.revoked_set import RevocationView
-from e2e.servers import free_port, redis_url, require_services
+from harness.servers import free_port, redis_url, require_services
 
 pytestmark = pytest.mark.django_db
 
