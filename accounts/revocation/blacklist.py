@@ -144,10 +144,13 @@ def on_token_blacklisted(sender, instance: BlacklistedToken, created: bool = Fal
 
     The trigger has revoked the session in the INSERT; this reads which one
     (one query, never on the hot path: accounts writes the blacklist in SQL)
-    and, on commit, puts it in this process's view and wakes the others.
+    and, on commit, puts it in this process's view and wakes the others. It
+    is audited (``session_revoked``, ``"by": "blacklist"``); a blacklisting
+    written around the ORM revokes just the same, without the audit line.
     """
     if not created or raw:
         return
+    from accounts import audit
     from accounts.models import Session
     from accounts.revocation import runtime
 
@@ -157,8 +160,11 @@ def on_token_blacklisted(sender, instance: BlacklistedToken, created: bool = Fal
 
         session_revoke(sessions=Session.objects.using(using).filter(current_token_id=instance.token_id))
         return
-    sessions = Session.objects.using(using).filter(current_token_id=instance.token_id, revoked_at__isnull=False)
-    runtime.sessions_revoked_by_database([str(pk) for pk in sessions.values_list("pk", flat=True)])
+    revoked = Session.objects.using(using).filter(current_token_id=instance.token_id, revoked_at__isnull=False)
+    rows = list(revoked.values_list("pk", "user_id"))
+    runtime.sessions_revoked_by_database([str(pk) for pk, _ in rows])
+    for session_id, user_id in rows:
+        audit.audit(audit.SESSION_REVOKED, user_id=user_id, session_id=session_id, by="blacklist")
 
 
 def on_pre_migrate(sender, using: str = "default", **kwargs) -> None:

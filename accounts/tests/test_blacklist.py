@@ -112,6 +112,13 @@ class TestABlacklistedCurrentTokenRevokesItsSession:
         response = BrowserClient().get(ME_URL, HTTP_AUTHORIZATION=f"Bearer {access}")
         assert response.json() == REVOKED
 
+    def test_through_the_orm_it_is_audited(self, auth_client, user, committed, audit_lines):
+        session = Session.objects.get()
+        with committed():
+            BlacklistedToken.objects.create(token_id=session.current_token_id)
+        (line,) = [line for line in audit_lines() if line["event"] == "session_revoked"]
+        assert (line["user_id"], line["session_id"], line["by"]) == (user.pk, str(session.pk), "blacklist")
+
     def test_the_bearer_refresh_answers_401_too(self, api_client, user, committed):
         from accounts.tests.factories import DEFAULT_PASSWORD
 
