@@ -28,8 +28,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from e2e.servers import Client, Gunicorn  # noqa: E402
-from e2e.smtp import SmtpServer  # noqa: E402
+from harness.servers import Client, Gunicorn  # noqa: E402
+from harness.smtp import SmtpServer  # noqa: E402
 
 WORK = REPO / "bench" / ".work"
 RESULTS = REPO / "bench" / "results-reset-timing.md"

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from accounts.models import Session, User
 from accounts.tests.factories import UserFactory
 from e2e.browsing import expect_path, log_in
-from e2e.smtp import SmtpServer, link_in
+from harness.smtp import SmtpServer, link_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

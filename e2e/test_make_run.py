@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e.servers import REPO, Client, free_port
+from harness.servers import REPO, Client, free_port
 
 pytestmark = pytest.mark.e2e
 

@@ -9,7 +9,7 @@ from email.message import Message
 
 from aiosmtpd.controller import Controller
 
-from e2e.servers import free_port
+from harness.servers import free_port
 
 
 @dataclass
