@@ -142,7 +142,12 @@ def _failed(delivery: Delivery, exc: Exception) -> str:
     permanent = _is_permanent(exc)
     if permanent or delivery.attempts > len(delays):
         Delivery.objects.filter(pk=delivery.pk, state=State.SENDING).update(
-            state=State.DEAD, last_error=error, lease_until=None, finished_at=timezone.now()
+            state=State.DEAD,
+            last_error=error,
+            lease_until=None,
+            finished_at=timezone.now(),
+            to=delivery.to,
+            subject=delivery.subject,
         )
         logger.error(
             "Could not send the %s email (delivery %s) after %d attempts%s; it is dead: %s",
@@ -157,7 +162,12 @@ def _failed(delivery: Delivery, exc: Exception) -> str:
     delay = delays[delivery.attempts - 1]
     next_attempt_at = timezone.now() + timedelta(seconds=delay)
     Delivery.objects.filter(pk=delivery.pk, state=State.SENDING).update(
-        state=State.PENDING, last_error=error, lease_until=None, next_attempt_at=next_attempt_at
+        state=State.PENDING,
+        last_error=error,
+        lease_until=None,
+        next_attempt_at=next_attempt_at,
+        to=delivery.to,
+        subject=delivery.subject,
     )
     logger.error(
         "Could not send the %s email (delivery %s, attempt %d of %d); next attempt in %d s",

@@ -11,7 +11,7 @@ from emails.models import Delivery
 STALLED_AFTER = 300
 
 
-def mail() -> tuple[str, dict]:
+def mail() -> tuple[str, dict] | str:
     """``"failing"`` while dead mail is in the outbox (until an admin retries or deletes it) or due mail
     waits longer than ``STALLED_AFTER`` (no worker running); with the counts, under ``"mail"`` in the body."""
     try:
@@ -20,5 +20,5 @@ def mail() -> tuple[str, dict]:
             state=Delivery.State.PENDING, next_attempt_at__lt=timezone.now() - timedelta(seconds=STALLED_AFTER)
         ).count()
     except DatabaseError:
-        return "unavailable", {}
+        return "unavailable"
     return ("failing" if dead or stalled else "ok"), {"dead": dead, "stalled": stalled}

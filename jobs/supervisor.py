@@ -30,8 +30,9 @@ def _die_with_parent() -> None:
 
 
 class Supervisor:
-    def __init__(self, workers: int, env: dict[str, str] | None = None) -> None:
+    def __init__(self, workers: int, env: dict[str, str] | None = None, command: list[str] | None = None) -> None:
         self.workers = workers
+        self.command = command or [sys.executable, str(MANAGE_PY), "jobs_worker"]
         self.env = {**os.environ, **(env or {})}
         self.processes: list[subprocess.Popen] = []
         self._stop = threading.Event()
@@ -65,7 +66,7 @@ class Supervisor:
 
     def _spawn(self) -> subprocess.Popen:
         process = subprocess.Popen(  # noqa: S603 (our own manage.py, with the interpreter that runs us)
-            [sys.executable, str(MANAGE_PY), "jobs_worker"],
+            self.command,
             env=self.env,
             preexec_fn=_die_with_parent,
         )
