@@ -83,6 +83,8 @@ def deliveries_resume(*, overdue_after: float | None = None) -> int:
         | Q(state=State.SENDING, lease_until__lt=now)
     ).values_list("pk", flat=True)[:RESUME_BATCH]
     ids = list(lost)
+    # Their clock restarts: a row still waiting behind a long queue gets one more task per period, not one per run.
+    Delivery.objects.filter(pk__in=ids, state=State.PENDING).update(next_attempt_at=now)
     for delivery_id in ids:
         outbox.enqueue(delivery_id)
     if ids:

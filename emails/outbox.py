@@ -23,7 +23,9 @@ logger = logging.getLogger("jwtsite.mail")
 
 def promise(kind: str, **params) -> Delivery:
     """Records that mail ``kind`` (a builder of emails/compose.py) is to be sent, and enqueues its delivery."""
-    with transaction.atomic():
+    # No savepoint: inside the caller's transaction the row simply joins it (one statement, and
+    # if it fails the whole change fails); outside one, the row and its task commit together.
+    with transaction.atomic(savepoint=False):
         delivery = Delivery.objects.create(kind=kind, params=params)
         enqueue(delivery.pk)
     return delivery

@@ -10,6 +10,7 @@ cleanup also runs soon after the first start.
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
@@ -36,15 +37,20 @@ def enqueue_due(now: float | None = None) -> list[str]:
     return enqueued
 
 
-def run_scheduler(stop: threading.Event) -> None:
-    """Enqueues due periodic tasks every few seconds until ``stop`` is set."""
+def run_scheduler(stop: threading.Event, every_tick: Callable[[], object] | None = None) -> None:
+    """Enqueues due periodic tasks every few seconds, and calls ``every_tick`` every second, until ``stop`` is set."""
     from django.db import close_old_connections
 
+    last_periodic = 0.0
     while not stop.is_set():
         try:
-            enqueue_due()
-        except Exception:  # a cache or database outage: logged, and tried again at the next tick
-            logger.exception("Periodic scheduling failed")
+            if every_tick is not None:
+                every_tick()
+            if time.monotonic() - last_periodic >= TICK_SECONDS:
+                last_periodic = time.monotonic()
+                enqueue_due()
+        except Exception:  # a cache, database or Redis outage: logged, and tried again at the next tick
+            logger.exception("Scheduling failed")
         finally:
             close_old_connections()
-        stop.wait(TICK_SECONDS)
+        stop.wait(1.0)

@@ -2,8 +2,10 @@
 
 The database backend's loop is django-tasks-db's (it claims a task row with
 ``SELECT ... FOR UPDATE SKIP LOCKED``, or an exclusive transaction on SQLite);
-Redis's is RQ's ``SimpleWorker`` (tasks run in this process, no fork per task)
-with its scheduler, which moves retries due later onto the queue.
+Redis's is RQ's ``SimpleWorker`` (tasks run in this process, no fork per task);
+tasks due later (a mail's retry) wait in RQ's scheduled-job registry, and the
+scheduler thread here moves them onto the queue when due (RQ's own scheduler
+process dies with a Redis restart and is only revived every ten minutes).
 """
 
 import logging
@@ -27,9 +29,12 @@ def run() -> None:
     if settings.TASKS_NICE:
         os.nice(settings.TASKS_NICE)
     stop = threading.Event()
-    scheduler = threading.Thread(target=schedule.run_scheduler, args=(stop,), name="scheduler", daemon=True)
-    scheduler.start()
     backend = task_backends["default"]
+    every_tick = None if isinstance(backend, DatabaseBackend) else _promote_due_rq_jobs
+    scheduler = threading.Thread(
+        target=schedule.run_scheduler, args=(stop,), kwargs={"every_tick": every_tick}, name="scheduler", daemon=True
+    )
+    scheduler.start()
     logger.info("Task worker %s started on %s", os.getpid(), type(backend).__name__)
     try:
         if isinstance(backend, DatabaseBackend):
@@ -62,4 +67,27 @@ def _run_rq_worker() -> None:
     from rq.worker import SimpleWorker
 
     worker = django_rq.get_worker("default", job_class="django_tasks_rq.Job", worker_class=SimpleWorker)
-    worker.work(with_scheduler=True, logging_level="WARNING")
+    worker.work(with_scheduler=False, logging_level="WARNING")
+
+
+def _promote_due_rq_jobs() -> int:
+    """Moves the jobs whose time has come from RQ's scheduled-job registry onto the queue; how many.
+
+    Several workers may do this at once: only the one whose ``ZREM`` removes a
+    job enqueues it.
+    """
+    import django_rq
+    from rq.job import Job
+    from rq.registry import ScheduledJobRegistry
+    from rq.utils import current_timestamp
+
+    queue = django_rq.get_queue("default", job_class="django_tasks_rq.Job")
+    registry = ScheduledJobRegistry(queue=queue)
+    promoted = 0
+    for job_id in registry.get_jobs_to_schedule(current_timestamp()):
+        if not queue.connection.zrem(registry.key, job_id):
+            continue  # another worker took it
+        job = Job.fetch(job_id, connection=queue.connection)
+        queue._enqueue_job(job, at_front=job.should_enqueue_at_front())
+        promoted += 1
+    return promoted
