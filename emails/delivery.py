@@ -18,7 +18,6 @@ recipient is permanent: dead at once.
 import logging
 import smtplib
 from datetime import timedelta
-from email.utils import make_msgid
 
 from django.conf import settings
 from django.db.models import F, Q
@@ -56,10 +55,8 @@ def deliver(delivery_id: int) -> str:
         if message is None:
             _finish(delivery, State.SKIPPED)
             return State.SKIPPED
-        if not delivery.message_id:
-            # Chosen once and kept: a resend after a lost acknowledgement carries the same id.
-            delivery.message_id = make_msgid(idstring=f"d{delivery.pk}", domain=_message_id_domain())
-            Delivery.objects.filter(pk=delivery.pk).update(message_id=delivery.message_id)
+        # The row's own: a resend after a lost acknowledgement carries the same id, and none is written first.
+        delivery.message_id = message_id(delivery)
         message.extra_headers["Message-ID"] = delivery.message_id
         delivery.to, delivery.subject = ", ".join(message.to), message.subject[:200]
         message.send()
@@ -117,6 +114,11 @@ def deliveries_delete_finished(*, batch_size: int = 5000, now=None) -> int:
     return deleted
 
 
+def message_id(delivery: Delivery) -> str:
+    """The Message-ID of ``delivery``'s mail, the same at every attempt: its row and when it was promised."""
+    return f"<jwtsite.{delivery.pk}.{int(delivery.created_at.timestamp() * 1000)}@{_message_id_domain()}>"
+
+
 def retry_delays() -> list[int]:
     return [int(delay) for delay in settings.MAIL_RETRY_DELAYS]
 
@@ -133,6 +135,7 @@ def _finish(delivery: Delivery, state: str, *, sent: bool = False) -> None:
         lease_until=None,
         finished_at=now,
         sent_at=now if sent else None,
+        message_id=delivery.message_id,
         last_error="" if sent else delivery.last_error,
     )
 
@@ -193,5 +196,5 @@ def _is_permanent(exc: Exception) -> bool:
 
 
 def _message_id_domain() -> str:
-    address = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip("> ")
-    return address or "localhost"
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip("> ")
+    return domain or "localhost"

@@ -7,3 +7,11 @@ class JobsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "jobs"
     verbose_name = "Jobs: the task worker and periodic work"
+
+    def ready(self) -> None:
+        from django.apps import apps
+
+        if apps.is_installed("django_rq"):
+            from jobs import rq_connections
+
+            rq_connections.share()

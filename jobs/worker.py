@@ -66,6 +66,10 @@ def _run_rq_worker() -> None:
     import django_rq
     from rq.worker import SimpleWorker
 
+    from jobs import rq_connections
+
+    rq_connections.blocking = True
+
     worker = django_rq.get_worker("default", job_class="django_tasks_rq.Job", worker_class=SimpleWorker)
     worker.work(with_scheduler=False, logging_level="WARNING")
 

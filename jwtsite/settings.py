@@ -419,7 +419,8 @@ elif TASKS_URL in ("", "database"):
 else:
     raise ImproperlyConfigured(f"TASKS_URL must be empty (the database) or redis://..., not {TASKS_URL!r}.")
 TASKS_WORKERS = env.int("TASKS_WORKERS", default=1)
-TASKS_NICE = env.int("TASKS_NICE", default=0)
+# The workers yield the CPU to the web workers: under a burst the answers come first, the mail a moment later.
+TASKS_NICE = env.int("TASKS_NICE", default=10)
 # Seconds between a failed attempt and the next: 9 attempts over about an hour, then the mail is dead.
 MAIL_RETRY_DELAYS = env.list("MAIL_RETRY_DELAYS", cast=int, default=[10, 30, 60, 120, 300, 600, 900, 1800])
 # Seconds a worker holds a mail it is sending; a worker dead for longer gives it up to another.
