@@ -21,7 +21,7 @@ from jobs import schedule
 
 logger = logging.getLogger("jwtsite.jobs")
 # Seconds the database worker sleeps when it found nothing to do.
-POLL_SECONDS = 0.5
+POLL_SECONDS = 0.25
 
 
 def run() -> None:
