@@ -41,7 +41,7 @@ def run_scheduler(stop: threading.Event, every_tick: Callable[[], object] | None
     """Enqueues due periodic tasks every few seconds, and calls ``every_tick`` every second, until ``stop`` is set."""
     from django.db import close_old_connections
 
-    last_periodic = 0.0
+    last_periodic = last_error = 0.0
     while not stop.is_set():
         try:
             if every_tick is not None:
@@ -49,8 +49,10 @@ def run_scheduler(stop: threading.Event, every_tick: Callable[[], object] | None
             if time.monotonic() - last_periodic >= TICK_SECONDS:
                 last_periodic = time.monotonic()
                 enqueue_due()
-        except Exception:  # a cache, database or Redis outage: logged, and tried again at the next tick
-            logger.exception("Scheduling failed")
+        except Exception:  # a cache, database or Redis outage: tried again at the next tick, logged once a minute
+            if time.monotonic() - last_error >= 60:
+                last_error = time.monotonic()
+                logger.exception("Scheduling failed")
         finally:
             close_old_connections()
         stop.wait(1.0)
