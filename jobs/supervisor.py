@@ -77,5 +77,6 @@ class Supervisor:
         while not self._stop.wait(RESTART_DELAY):
             for index, process in enumerate(self.processes):
                 if process.poll() is not None and not self._stop.is_set():
-                    logger.error("Task worker %s exited (%s); starting another", process.pid, process.returncode)
+                    # Under gunicorn its master may collect the exit status first: then it reads 0.
+                    logger.error("Task worker %s is gone; starting another", process.pid)
                     self.processes[index] = self._spawn()

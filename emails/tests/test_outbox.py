@@ -184,6 +184,13 @@ class TestRetries:
         assert "params" in DeliveryAdmin.exclude
 
 
+def test_mail_due_for_5_minutes_and_unsent_says_no_worker_is_running(client):
+    Delivery.objects.create(kind="password_reset", next_attempt_at=timezone.now() - timedelta(minutes=6))
+    Delivery.objects.create(kind="password_reset", next_attempt_at=timezone.now() - timedelta(minutes=1))
+    body = client.get("/healthz").json()
+    assert (body["status"], body["checks"]["mail"], body["mail"]) == ("degraded", "failing", {"dead": 0, "stalled": 1})
+
+
 class TestResume:
     def test_a_task_lost_between_commit_and_enqueue_is_resumed_from_the_row(self, user, mailoutbox):
         # What a web worker killed right after its commit leaves behind: the row, no task.
