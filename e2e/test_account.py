@@ -26,7 +26,6 @@ def smtp(settings, site):
     with SmtpServer() as server:
         for name, value in environ.Env.email_url_config(server.url).items():
             setattr(settings, name, value)
-        settings.EMAIL_SEND_IN_BACKGROUND = True  # as in production: after the answer, on another thread
         settings.SITE_URL = site  # links in the mails lead to this live server
         yield server
 

@@ -225,7 +225,12 @@ def test_a_feed_outage_is_degraded_within_10_s_and_each_policy_holds(tmp_path, r
             degraded_after = time.monotonic() - stopped
             MEASURED["feed outage -> /healthz degraded"] = {"seconds": round(degraded_after, 2)}
             assert degraded_after <= DEGRADED_BUDGET
-            assert health(honour.url)["checks"] == {"database": "ok", "cache": "ok", "revocations": "stale"}
+            assert health(honour.url)["checks"] == {
+                "database": "ok",
+                "cache": "ok",
+                "revocations": "stale",
+                "mail": "ok",
+            }
 
             honoured = Client(honour.url).get(reach.ME, headers=reach.bearer(pair["access"]))
             assert honoured.status == HTTPStatus.OK, honoured.body

@@ -154,8 +154,12 @@ class Gunicorn:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, wait: float = 30.0) -> "Gunicorn":
-        # pytest-django exports the test settings module; servers run the real settings.
-        inherited = {name: value for name, value in os.environ.items() if name != "DJANGO_SETTINGS_MODULE"}
+        # pytest-django exports the test settings module; servers run the real settings. Each server's
+        # tasks stay in its own database unless the test gives it a queue: a shared TASKS_URL (CI's
+        # Redis pass) would let one server's worker take another's tasks.
+        inherited = {
+            name: value for name, value in os.environ.items() if name not in ("DJANGO_SETTINGS_MODULE", "TASKS_URL")
+        }
         env = {
             **inherited,
             **self.env,

@@ -88,8 +88,13 @@ def healthz(client) -> tuple[int, dict]:
     return response.status_code, response.json()
 
 
-DEGRADED = {"status": "degraded", "checks": {"database": "ok", "cache": "unavailable", "revocations": "ok"}}
-HEALTHY = {"status": "ok", "checks": {"database": "ok", "cache": "ok", "revocations": "ok"}}
+MAIL = {"dead": 0, "stalled": 0}
+DEGRADED = {
+    "status": "degraded",
+    "checks": {"database": "ok", "cache": "unavailable", "revocations": "ok", "mail": "ok"},
+    "mail": MAIL,
+}
+HEALTHY = {"status": "ok", "checks": {"database": "ok", "cache": "ok", "revocations": "ok", "mail": "ok"}, "mail": MAIL}
 
 
 class TestRedisUnreachable:
