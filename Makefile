@@ -47,8 +47,10 @@ serve: $(STAMP)
 # end-to-end tests (marker e2e: live servers, browsers, other processes) one at a time,
 # as their timing budgets assume. `make test-fast`: the unit tests without the fuzzer.
 # PYTEST_ARGS goes to both runs (a path that holds no test of one kind skips that run);
-# UNIT_MARKS and E2E_MARKS narrow the runs (.ci/run: "e2e and not fault").
+# UNIT_MARKS and E2E_MARKS narrow the runs (.ci/run: "e2e and not fault"); E2E_WORKERS=2
+# runs two test files at once (each file's tests on one worker, in order).
 TEST_WORKERS ?= 2
+E2E_WORKERS ?= 1
 UNIT_MARKS ?= not e2e
 E2E_MARKS ?= e2e
 test: test-units test-e2e
@@ -57,7 +59,7 @@ test-units: $(STAMP)
 	$(PY) -m pytest -m "$(UNIT_MARKS)" -n $(TEST_WORKERS) $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 test-e2e: $(STAMP)
-	$(PY) -m pytest -m "$(E2E_MARKS)" $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(PY) -m pytest -m "$(E2E_MARKS)" $(if $(filter-out 1,$(E2E_WORKERS)),-n $(E2E_WORKERS) --dist loadfile) $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not e2e and not fuzz" -n $(TEST_WORKERS) -q $(PYTEST_ARGS)
