@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import conf
 from accounts.client import ClientInfo
 from accounts.models import User
-from accounts.tokens import PASSKEY, PASSWORD
+from accounts.tokens import EMAIL_CODE, PASSKEY, PASSWORD
 
 
 class SignInMethod(StrEnum):
@@ -46,7 +46,7 @@ class SignInMethod(StrEnum):
 
 
 # The amr value each first factor starts the session's methods with.
-FIRST_FACTOR_AMR = {SignInMethod.PASSWORD: PASSWORD, SignInMethod.PASSKEY: PASSKEY}
+FIRST_FACTOR_AMR = {SignInMethod.PASSWORD: PASSWORD, SignInMethod.PASSKEY: PASSKEY, SignInMethod.CODE: EMAIL_CODE}
 # Answers a client may send with its sign-in, by name: a second-factor code (``/api/token/``'s ``otp``).
 OTP_ANSWER = "otp"
 # Refusal codes of accounts' own: over a rate; a held attempt whose stage is no longer listed.

@@ -18,7 +18,7 @@ from django.core.mail import EmailMultiAlternatives
 from accounts import identity, selectors
 from accounts.devices import describe_user_agent
 from accounts.models import User
-from emails import links, mail, notices
+from emails import links, mail, notices, sign_in_codes
 from emails.models import Delivery
 from jwtsite.wording import duration
 
@@ -89,6 +89,27 @@ def sign_up_attempt(params: dict) -> EmailMultiAlternatives | None:
     )
 
 
+def sign_in_code(params: dict) -> EmailMultiAlternatives | None:
+    user = selectors.email_holder(address=User.normalize_email(params["email"]), active_only=True)
+    if user is None:
+        return None
+    code = sign_in_codes.code_make(
+        user=user, binding=params["binding"], expires_at=datetime.fromisoformat(params["expires_at"])
+    )
+    if code is None:
+        return None
+    return mail.message(
+        to=user.email,
+        subject="Your sign-in code",
+        template="sign_in_code",
+        context={
+            "username": user.username,
+            "code": f"{code[:4]}-{code[4:]}",
+            "valid_for": duration(int(sign_in_codes.lifetime().total_seconds())),
+        },
+    )
+
+
 def security_notice(params: dict) -> EmailMultiAlternatives:
     notice = notices.KINDS[params["notice"]]
     details = dict(params["details"])
@@ -112,6 +133,7 @@ BUILDERS: dict[str, Builder] = {
     "email_verification": own_verification,
     "email_change": email_change,
     "sign_up_attempt": sign_up_attempt,
+    "sign_in_code": sign_in_code,
     "security_notice": security_notice,
 }
 

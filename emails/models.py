@@ -43,3 +43,28 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.to or '…'} ({self.state})"
+
+
+class SignInCode(models.Model):
+    """A one-time sign-in code mailed to a user (``EMAIL_SIGN_IN``; emails/sign_in_codes.py).
+
+    Made by the worker that builds the mail, so a request for an unknown
+    address writes nothing here. Neither the code nor the browser's binding
+    secret is stored: ``binding`` is the SHA-256 of the secret in the
+    ``sign_in_code`` cookie of the browser that asked, ``code_digest`` an
+    HMAC (keyed by ``SECRET_KEY``) of the code and that binding. Deleted when
+    used or when it has failed too often.
+    """
+
+    binding = models.CharField(max_length=64, unique=True)
+    code_digest = models.CharField(max_length=64)
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    failures = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "sign-in code"
+
+    def __str__(self) -> str:
+        return f"sign-in code for user {self.user_id}"

@@ -30,4 +30,26 @@ class EmailSendUserThrottle(PerUserThrottle):
     rate_setting = "EMAIL_SEND_RATE_USER"
 
 
+class SignInCodeEmailThrottle(PerFieldThrottle):
+    """Sign-in code requests per address asked for, at the reset request's rate (a mail to a mailbox either way)."""
+
+    scope = "sign_in_code_email"
+    rate_setting = "PASSWORD_RESET_RATE_EMAIL"
+    field = "email"
+
+
+class SignInCodeIPThrottle(PerIPThrottle):
+    scope = "sign_in_code_ip"
+    rate_setting = "PASSWORD_RESET_RATE_IP"
+
+
+class SignInCodeConfirmIPThrottle(PerIPThrottle):
+    """Sign-in codes tried per client IP, at the rate of link tokens checked."""
+
+    scope = "sign_in_code_confirm_ip"
+    rate_setting = "EMAIL_LINK_RATE_IP"
+
+
 PASSWORD_RESET_THROTTLES = [PasswordResetEmailThrottle, PasswordResetIPThrottle]
+SIGN_IN_CODE_REQUEST_THROTTLES = [SignInCodeEmailThrottle, SignInCodeIPThrottle]
+SIGN_IN_CODE_CONFIRM_THROTTLES = [SignInCodeConfirmIPThrottle]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from emails import views
+from emails import sign_in_views, views
 
 app_name = "emails"
 
@@ -13,4 +13,6 @@ urlpatterns = [
     path("auth/email/verify/", views.EmailVerifyView.as_view(), name="email-verify"),
     path("auth/email/verify/resend/", views.EmailVerifyResendView.as_view(), name="email-verify-resend"),
     path("auth/email/", views.EmailChangeView.as_view(), name="email-change"),
+    path("auth/login/code/", sign_in_views.SignInCodeRequestView.as_view(), name="sign-in-code"),
+    path("auth/login/code/confirm/", sign_in_views.SignInCodeConfirmView.as_view(), name="sign-in-code-confirm"),
 ]

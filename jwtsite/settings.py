@@ -399,6 +399,7 @@ if EMAIL_VERIFICATION not in ("optional", "mandatory"):
     raise ImproperlyConfigured(f"EMAIL_VERIFICATION must be 'optional' or 'mandatory', not {EMAIL_VERIFICATION!r}.")
 # Django's own setting: how long a password-reset (and here an email-verification) link lives.
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
+EMAIL_SIGN_IN = env.bool("EMAIL_SIGN_IN", default=False)
 # Seconds after a sign-in or re-authentication during which sensitive actions are allowed.
 REAUTH_WINDOW = env.int("REAUTH_WINDOW", default=300)
 

@@ -20,6 +20,7 @@ METHOD_LABELS = {
     "otp": gettext_lazy("authentication code"),
     "recovery": gettext_lazy("recovery code"),
     "webauthn": gettext_lazy("passkey"),
+    "email": gettext_lazy("code by email"),
 }
 
 

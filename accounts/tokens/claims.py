@@ -30,7 +30,10 @@ AUTH_TIME_CLAIM = "auth_time"
 AMR_CLAIM = "amr"
 # How a user proved who they are (the ``amr`` claim; RFC 8176 names where there is one).
 PASSWORD, ONE_TIME_CODE, PASSKEY, RECOVERY_CODE = "pwd", "otp", "webauthn", "recovery"
-AUTH_METHODS = frozenset({PASSWORD, ONE_TIME_CODE, PASSKEY, RECOVERY_CODE})
+# A code mailed to the user (EMAIL_SIGN_IN). RFC 8176 has no value for email; not "otp", which here
+# means the second factor (mfa/permissions.py counts it as one) and an emailed code is not that.
+EMAIL_CODE = "email"
+AUTH_METHODS = frozenset({PASSWORD, ONE_TIME_CODE, PASSKEY, RECOVERY_CODE, EMAIL_CODE})
 
 
 class SessionClaimsMixin:
