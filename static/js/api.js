@@ -40,6 +40,8 @@ export const paths = {
   account: '/api/auth/account/',
   sessions: '/api/auth/sessions/',
   loginMfa: '/api/auth/login/mfa/',
+  loginCode: '/api/auth/login/code/',
+  loginCodeConfirm: '/api/auth/login/code/confirm/',
   passkeys: '/api/auth/passkeys/',
   passkeyRegisterOptions: '/api/auth/passkeys/register/options/',
   passkeyLoginOptions: '/api/auth/passkeys/login/options/',
