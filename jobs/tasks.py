@@ -15,6 +15,7 @@ from accounts import services as accounts_services
 from accounts.audit import audit_events_delete_expired
 from accounts.revocation import store as revocations
 from emails import delivery as deliveries
+from emails.models import SignInCode
 from mfa.models import LoginTicket, WebAuthnChallenge
 
 logger = logging.getLogger("jwtsite.jobs")
@@ -25,8 +26,13 @@ def cleanup(*, batch_size: int = BATCH_SIZE) -> dict[str, int]:
     """Deletes what has expired: sessions, token records, revocations, challenges, old audit rows and mail."""
     deleted = accounts_services.sessions_delete_expired(batch_size=batch_size)
     deleted["revocations"] = revocations.delete_expired(batch_size=batch_size)
-    # Challenges and sign-in tickets also go as new ones come; a quiet site keeps its last ones until here.
-    for name, model in (("webauthn_challenges", WebAuthnChallenge), ("login_tickets", LoginTicket)):
+    # Challenges, sign-in tickets and codes also go as new ones come; a quiet site keeps its last ones until here.
+    expiring = (
+        ("webauthn_challenges", WebAuthnChallenge),
+        ("login_tickets", LoginTicket),
+        ("sign_in_codes", SignInCode),
+    )
+    for name, model in expiring:
         deleted[name] = _delete_in_batches(model.objects.filter(expires_at__lte=timezone.now()), batch_size)
     deleted["audit_events"] = audit_events_delete_expired(batch_size=batch_size)
     deleted["mail"] = deliveries.deliveries_delete_finished(batch_size=batch_size)

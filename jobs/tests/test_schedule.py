@@ -7,7 +7,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from accounts.models import AuditEvent
-from emails.models import Delivery
+from emails.models import Delivery, SignInCode
 from jobs import schedule, tasks
 from mfa.models import WebAuthnChallenge
 
@@ -48,6 +48,7 @@ class TestCleanup:
         WebAuthnChallenge.objects.create(
             id="a" * 64, purpose="login", challenge=b"x", expires_at=now - timedelta(seconds=1)
         )
+        SignInCode.objects.create(binding="b" * 64, code_digest="c" * 64, user=user, expires_at=now)
         old_mail = Delivery.objects.create(kind="password_reset", state="sent", finished_at=now - timedelta(days=8))
         pending = Delivery.objects.create(kind="password_reset")
 
@@ -56,6 +57,7 @@ class TestCleanup:
         assert deleted["audit_events"] == 1
         assert deleted["webauthn_challenges"] == 1
         assert deleted["mail"] == 1
+        assert deleted["sign_in_codes"] == 1
         assert list(AuditEvent.objects.values_list("pk", flat=True)) == [fresh.pk]
         assert not Delivery.objects.filter(pk=old_mail.pk).exists()
         assert Delivery.objects.filter(pk=pending.pk).exists()
