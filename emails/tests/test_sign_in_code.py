@@ -275,3 +275,17 @@ class TestOff:
         assert response.status_code == HTTPStatus.NOT_FOUND
         assert response.json()["detail"]
         assert mailoutbox == []
+
+
+class TestStatements:
+    """Budgets measured when the feature was built (a password sign-in is 8): raise them only with a reason."""
+
+    def test_a_code_sign_in(self, browser, user, mailoutbox, committed, django_assert_max_num_queries):
+        code = mailed_code(browser, user, mailoutbox, committed)
+        with django_assert_max_num_queries(14):
+            assert confirm(browser, code).status_code == HTTPStatus.OK
+
+    def test_a_wrong_code(self, browser, user, mailoutbox, committed, django_assert_max_num_queries):
+        code = mailed_code(browser, user, mailoutbox, committed)
+        with django_assert_max_num_queries(5):
+            assert confirm(browser, "ZZZZ-ZZZ2" if code != "ZZZZ-ZZZ2" else "ZZZZ-ZZZ3").status_code == 401
