@@ -3,6 +3,7 @@
 import re
 import time
 
+import pyotp
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -10,6 +11,7 @@ from accounts.models import Session
 from accounts.tests.factories import UserFactory
 from e2e.test_account import smtp  # noqa: F401 (the real SMTP server fixture)
 from harness.smtp import text_of
+from mfa.totp import services as totp_services
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -47,6 +49,22 @@ def test_a_code_from_the_mail_signs_in_from_the_browser_that_asked(new_page, smt
     page.wait_for_url(lambda url: "/login/" not in url)
     expect(page.locator("#who-username")).to_have_text(user.username)
     assert Session.objects.get(user=user).amr == "email"
+
+
+def test_a_user_with_two_factor_gives_the_code_from_the_app_next(page, smtp):  # noqa: F811
+    user = UserFactory(email="careful@example.com")
+    setup = totp_services.totp_setup_start(user=user)
+    totp = pyotp.TOTP(setup.secret)
+    totp_services.totp_confirm(user=user, code=totp.now())
+    ask_for_a_code(page, "careful@example.com")
+    (code,) = set(CODE.findall(text_of(smtp.inbox.wait_for(to="careful@example.com"))))
+    page.get_by_label("Sign-in code").fill(code)
+    page.get_by_role("button", name="Sign in with the code").click()
+    page.get_by_label("Authentication code").fill(totp.at(time.time() + totp.interval))  # the confirming one is spent
+    page.get_by_role("button", name="Verify").click()
+    page.wait_for_url(lambda url: "/login/" not in url)
+    expect(page.locator("#who-username")).to_have_text(user.username)
+    assert Session.objects.get(user=user).amr == "email otp"
 
 
 def test_an_unknown_address_gets_the_same_page_and_no_mail(page, smtp):  # noqa: F811
