@@ -213,8 +213,13 @@ def identity_link(
     return linked
 
 
-def identity_unlink(*, user: User, identity_id: int, provider_names: dict[str, str], client: ClientInfo) -> None:
-    """Removes one of ``user``'s identities, unless it is the last way in (no usable password, no passkey)."""
+def identity_unlink(
+    *, user: User, identity_id: int, provider_names: dict[str, str], client: ClientInfo, by_admin: int | None = None
+) -> None:
+    """Removes one of ``user``'s identities, unless it is the last way in (no usable password, no passkey).
+
+    ``by_admin``: the staff member's id when the admin unlinks it (the audit line says so).
+    """
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)  # two unlinks at once leave one way in
         identities = list(ExternalIdentity.objects.filter(user=locked))
@@ -224,12 +229,14 @@ def identity_unlink(*, user: User, identity_id: int, provider_names: dict[str, s
         if len(identities) == 1 and not locked.has_usable_password() and not locked.passkey_count:
             raise LastSignInMethod()
         target.delete()
+        by = {"by": "admin", "admin_id": by_admin} if by_admin is not None else {}
         audit.audit(
             provider_audit.IDENTITY_UNLINKED,
             client=client,
             user_id=user.pk,
             provider=target.provider_id,
             identity_id=identity_id,
+            **by,
         )
         signals.security_event.send(
             sender=ExternalIdentity,
