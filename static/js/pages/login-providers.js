@@ -1,6 +1,6 @@
 // /login/'s external providers: a "Sign in with <name>" button per configured
-// OpenID Connect provider (GET /api/auth/providers/). Each is a plain GET form
-// to the provider's login_url: a navigation, not a fetch, since the trip goes
+// OpenID Connect provider (GET /api/auth/providers/). Each is a link to the
+// provider's login_url: a navigation, not a fetch, since the trip goes
 // through the provider's pages and comes back to the callback, which lands on
 // ?next= signed in, or back here with ?provider_error=<code> (shown in words
 // below; the code never carries free text) or ?second_factor=1 (the account
@@ -27,7 +27,7 @@ export function providerErrorText(code) {
   return PROVIDER_ERRORS[code] || 'Signing in with the provider did not work. Please try again.';
 }
 
-export async function showProviders(loginForm) {
+export async function showProviders() {
   const section = document.getElementById('provider-sign-in');
   const list = document.getElementById('provider-buttons');
   let providers = [];
@@ -40,25 +40,22 @@ export async function showProviders(loginForm) {
   if (!Array.isArray(providers) || providers.length === 0) return;
   const next = nextPath();
   for (const provider of providers) {
-    const form = document.createElement('form');
-    form.method = 'get';
-    form.action = provider.login_url;
-    if (next !== '/') {
-      const hidden = document.createElement('input');
-      hidden.type = 'hidden';
-      hidden.name = 'next';
-      hidden.value = next;
-      form.append(hidden);
-    }
-    const button = document.createElement('button');
-    button.type = 'submit';
-    button.className = 'button button-secondary';
-    button.textContent = `Sign in with ${provider.name}`;
-    form.append(button);
-    list.append(form);
+    // A link, not a GET form: the site's CSP (form-action 'self') would stop a form's
+    // redirect to the provider. It reads and acts as a button (Space too).
+    const link = document.createElement('a');
+    link.className = 'button button-secondary';
+    link.setAttribute('role', 'button');
+    link.href = next === '/' ? provider.login_url : `${provider.login_url}?next=${encodeURIComponent(next)}`;
+    link.textContent = `Sign in with ${provider.name}`;
+    link.addEventListener('keydown', (event) => {
+      if (event.key === ' ') {
+        event.preventDefault();
+        link.click();
+      }
+    });
+    list.append(link);
   }
   section.hidden = false;
-  return loginForm;
 }
 
 export function showProviderError(loginForm) {
