@@ -238,3 +238,13 @@ def test_an_unknown_provider(browser, fake_provider):
 def test_a_callback_without_code_or_cookie_is_refused_not_a_500(browser, fake_provider):
     assert refused_with(callback(browser, {}), "provider_state_invalid")
     assert refused_with(callback(browser, {"state": "x" * 5000, "code": "y" * 5000}), "provider_state_invalid")
+
+
+def test_a_key_rotated_at_the_provider_is_fetched_once_and_then_cached(browser, fake_provider):
+    sign_in(browser, fake_provider)
+    fake_provider.key = OTHER_KEY  # the provider rotates: new tokens carry a kid our cached JWKS lacks
+    fake_provider.requests.clear()
+    browser.cookies.clear()
+    assert sign_in(browser, fake_provider)["Location"] == "/"
+    assert fake_provider.requests.count("/jwks") == 1
+    assert "/.well-known/openid-configuration" not in fake_provider.requests  # discovery stayed cached
