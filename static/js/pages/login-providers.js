@@ -5,7 +5,7 @@
 // ?next= signed in, or back here with ?provider_error=<code> (shown in words
 // below; the code never carries free text) or ?second_factor=1 (the account
 // has two-factor on: the code form, which finishes the held sign-in).
-import { json, paths } from '../api.js';
+import { api, json, paths } from '../api.js';
 import { showErrors } from '../ui.js';
 import { nextPath } from './auth-form.js';
 
@@ -32,7 +32,7 @@ export async function showProviders() {
   const list = document.getElementById('provider-buttons');
   let providers = [];
   try {
-    const response = await fetch(paths.providers, { credentials: 'same-origin' });
+    const response = await api(paths.providers, { refresh: false, redirect: false });
     if (response.ok) providers = await json(response);
   } catch {
     return;
