@@ -48,7 +48,7 @@ class Provider:
 
 
 def parse(raw) -> list[Provider]:
-    """``OIDC_PROVIDERS`` (a JSON string or an already-parsed list) as providers; ``ProvidersMisconfigured`` if wrong."""
+    """``OIDC_PROVIDERS`` (a JSON string or a list) as providers; ``ProvidersMisconfigured`` if wrong."""
     if raw in (None, ""):
         return []
     if isinstance(raw, str):

@@ -49,3 +49,6 @@ class PendingLogin(models.Model):
     )
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.provider_id} sign-in until {self.expires_at:%H:%M:%S}"

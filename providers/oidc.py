@@ -1,4 +1,4 @@
-"""The OpenID Connect client: discovery, the authorization URL (PKCE S256, state, nonce), the code exchange, the ID token.
+"""The OpenID Connect client: discovery, the authorization URL (PKCE S256, state, nonce), the code, the ID token.
 
 Authlib does the OAuth 2 side (``OAuth2Session``: the authorization URL with
 the PKCE challenge, the token request with the client's credentials);
@@ -109,7 +109,7 @@ def exchange(provider: Provider, *, code: str, code_verifier: str) -> dict:
 
 
 def id_token_claims(provider: Provider, *, id_token: str, nonce: str, now: float | None = None) -> dict[str, Any]:
-    """The ID token's claims, once its signature, ``iss``, ``aud``, ``azp``, ``exp``, ``iat`` and ``nonce`` are right."""
+    """The ID token's claims, once its signature, ``iss``, ``aud``, ``azp``, ``exp``, ``iat``, ``nonce`` are right."""
     try:
         token = _decoded(provider, id_token)
         registry = jwt.JWTClaimsRegistry(

@@ -304,7 +304,7 @@ def _account_create(*, proven: ProvenIdentity, client: ClientInfo) -> User:
 
 
 def username_proposal(claims: dict, *, attempt: int = 0) -> str:
-    """A username from the claims (``preferred_username``, the address's local part, ``name``), made unique by a suffix."""
+    """A username from the claims (``preferred_username``, the address's local part, ``name``), with a suffix."""
     base = ""
     email = claims.get("email") if isinstance(claims.get("email"), str) else ""
     for candidate in (claims.get("preferred_username"), email.partition("@")[0], claims.get("name")):

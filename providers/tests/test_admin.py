@@ -16,8 +16,9 @@ def change_url(user) -> str:
 
 
 def test_the_users_page_lists_linked_identities(admin_client, user, clock):
-    ExternalIdentity.objects.create(user=user, provider_id="acme", subject="sub-123", email="a@acme.example",
-                                    linked_at=clock.now)
+    ExternalIdentity.objects.create(
+        user=user, provider_id="acme", subject="sub-123", email="a@acme.example", linked_at=clock.now
+    )
     page = admin_client.get(change_url(user)).content.decode()
     assert "linked sign-in providers" in page.lower()
     assert "sub-123" in page
@@ -31,8 +32,9 @@ def untick(admin_client, user) -> dict:
     return data
 
 
-def test_ticking_delete_unlinks_as_the_staff_member(admin_client, admin_user, user, clock, committed, audit_lines,
-                                                    mailoutbox):
+def test_ticking_delete_unlinks_as_the_staff_member(
+    admin_client, admin_user, user, clock, committed, audit_lines, mailoutbox
+):
     ExternalIdentity.objects.create(user=user, provider_id="acme", subject="s", linked_at=clock.now)
     with committed():
         response = admin_client.post(change_url(user), untick(admin_client, user), follow=True)

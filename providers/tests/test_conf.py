@@ -15,7 +15,11 @@ GOOD = {"id": "acme", "name": "Acme", "issuer": "https://id.acme.example/", "cli
 def test_a_json_string_from_the_environment(settings):
     settings.OIDC_PROVIDERS = json.dumps([GOOD, {**GOOD, "id": "other", "scopes": "openid email"}])
     acme, other = conf.providers()
-    assert (acme.issuer, acme.scopes, other.scopes) == ("https://id.acme.example", "openid email profile", "openid email")
+    assert (acme.issuer, acme.scopes, other.scopes) == (
+        "https://id.acme.example",
+        "openid email profile",
+        "openid email",
+    )
     assert acme.discovery_url == "https://id.acme.example/.well-known/openid-configuration"
     settings.SITE_URL = "https://site.example"
     assert acme.redirect_uri == "https://site.example/api/auth/providers/acme/callback/"

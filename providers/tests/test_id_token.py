@@ -93,8 +93,11 @@ def test_an_unsigned_token_is_refused():
 
 def test_a_token_signed_with_the_client_secret_is_refused():
     """HS256 keyed with the client secret (which the client knows) would let a client forge tokens."""
-    forged = jwt.encode({"alg": "HS256"}, {"iss": ISSUER, "aud": "client-1", "sub": "x", "iat": NOW, "exp": NOW + 300,
-                                           "nonce": NONCE}, OctKey.import_key("secret-1" * 4))
+    forged = jwt.encode(
+        {"alg": "HS256"},
+        {"iss": ISSUER, "aud": "client-1", "sub": "x", "iat": NOW, "exp": NOW + 300, "nonce": NONCE},
+        OctKey.import_key("secret-1" * 4),
+    )
     with pytest.raises(oidc.IdTokenInvalid):
         check(forged)
 

@@ -26,7 +26,10 @@ def test_a_verified_address_verified_here_too_links_by_itself(browser, fake_prov
     assert me(browser)["id"] == owner.pk
     identity = ExternalIdentity.objects.get()
     assert (identity.user, identity.subject, identity.email) == (owner, "alice-at-acme", "Alice@example.com")
-    assert [m.subject.split(" · ")[0] for m in mail.outbox] == ["A sign-in provider was linked", "New sign-in to your account"]
+    assert [m.subject.split(" · ")[0] for m in mail.outbox] == [
+        "A sign-in provider was linked",
+        "New sign-in to your account",
+    ]
     assert "Your Acme account was linked" in mail.outbox[0].body
     linked = [line for line in audit_lines() if line["event"] == "external_identity_linked"]
     assert linked[0]["automatic"] is True
@@ -47,7 +50,7 @@ def test_an_address_the_provider_does_not_vouch_for_never_links_the_takeover(bro
 
 
 def test_an_address_unverified_here_never_links_even_if_the_provider_vouches(browser, fake_provider):
-    """Mallory registered here with the victim's address (never verified); the victim's provider must not hand it over."""
+    """Mallory registered here with the victim's address (never verified); the victim's provider must not hand it on."""
     squatter = UserFactory(email="victim@example.com", email_verified=False)
     response = sign_in(browser, fake_provider, email="victim@example.com", email_verified=True)
     assert refused_with(response, "provider_account_exists")
@@ -56,7 +59,9 @@ def test_an_address_unverified_here_never_links_even_if_the_provider_vouches(bro
 
 
 def test_an_identity_cannot_be_linked_to_a_second_account(auth_client, user, fake_provider, clock):
-    ExternalIdentity.objects.create(user=UserFactory(), provider_id="acme", subject="alice-at-acme", linked_at=clock.now)
+    ExternalIdentity.objects.create(
+        user=UserFactory(), provider_id="acme", subject="alice-at-acme", linked_at=clock.now
+    )
     response = auth_client.post(reverse("providers:link", args=["acme"]))
     assert response.status_code == HTTPStatus.OK
     answer = callback(auth_client, fake_provider.authorize(response.json()["authorize_url"]))
