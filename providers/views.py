@@ -28,9 +28,11 @@ from jwtsite.openapi import CSRF_HEADER, errors
 from providers import audit, conf, navigation, oidc, services
 from providers.exceptions import ProviderRefusal, UnknownProvider
 from providers.serializers import AuthorizeOutputSerializer, IdentityOutputSerializer, ProviderOutputSerializer
+from providers.throttles import ProviderTripIPThrottle
 
 COOKIE_NAME = "oidc_login"
 COOKIE_PATH = "/api/auth/providers/"
+THROTTLED = "throttled"
 REDIRECTS = "302: a redirect (a browser navigation)."
 
 
@@ -73,6 +75,8 @@ class ProviderLoginView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
     )
     def get(self, request: Request, provider_id: str) -> HttpResponseRedirect:
         next_path = navigation.safe_next(request.query_params.get("next"), host=request.get_host())
+        if not self.trip_allowed(request):
+            return self.refused(THROTTLED, provider_id=provider_id, next_path=next_path)
         provider = conf.provider(provider_id)
         if provider is None:
             return navigation.refused(UnknownProvider.code, next_path=next_path)
@@ -81,6 +85,10 @@ class ProviderLoginView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
         except oidc.OidcError as exc:
             return self.refused(exc.code, provider_id=provider_id, next_path=next_path, why=str(exc))
         return trip_response(HttpResponseRedirect(url), secret)
+
+    def trip_allowed(self, request: Request) -> bool:
+        """Within ``LOGIN_RATE_IP`` trips per client IP (checked here: a refusal is a page, not a JSON 429)."""
+        return ProviderTripIPThrottle().allow_request(request, self)
 
     def refused(self, code: str, *, provider_id: str, next_path: str = "", why: str = "", user_id=None, linking=False):
         self.audit(audit.PROVIDER_SIGN_IN_FAILED, user_id=user_id, provider=provider_id, reason=code, why=why[:300])
@@ -109,6 +117,8 @@ class ProviderCallbackView(SignInMixin, ProviderLoginView):
 
     def answered(self, request: Request, provider_id: str) -> HttpResponseRedirect:
         params = request.query_params
+        if not self.trip_allowed(request):
+            return self.refused(THROTTLED, provider_id=provider_id)
         provider = conf.provider(provider_id)
         if provider is None:
             return navigation.refused(UnknownProvider.code)

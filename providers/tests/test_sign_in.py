@@ -249,3 +249,12 @@ def test_a_key_rotated_at_the_provider_is_fetched_once_and_then_cached(browser, 
     assert sign_in(browser, fake_provider)["Location"] == "/"
     assert fake_provider.requests.count("/jwks") == 1
     assert "/.well-known/openid-configuration" not in fake_provider.requests  # discovery stayed cached
+
+
+def test_a_flood_of_trips_from_one_address_is_refused_with_a_page(browser, fake_provider, settings):
+    settings.LOGIN_RATE_IP = "3/min"
+    for _ in range(3):
+        start(browser)
+    response = browser.get(reverse("providers:login", args=["acme"]))
+    assert refused_with(response, "throttled")
+    assert PendingLogin.objects.count() == 3

@@ -20,6 +20,7 @@ export const PROVIDER_ERRORS = {
     'An account here already uses this email address. Sign in to it the usual way, then link the provider from your account page.',
   provider_identity_taken: 'That account at the provider is already linked to another account here.',
   account_inactive: 'This account is deactivated.',
+  throttled: 'Too many sign-in attempts from this network. Please wait a minute and try again.',
   email_unverified: 'Verify your email address first: we have sent you a new link.',
 };
 
