@@ -11,6 +11,7 @@ an expired one) are in providers/tests/ against a provider of our own.
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
@@ -18,6 +19,8 @@ from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from e2e.browsing import expect_path, log_in
 from e2e.oidc_provider import oidc_provider
 from e2e.servers import free_port
+from mfa.totp import otp
+from mfa.totp import services as totp_services
 from providers.models import ExternalIdentity
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -163,3 +166,22 @@ def test_link_from_the_account_page_then_unlink_refuses_the_last_way_in(page, pr
     page.get_by_role("button", name="Unlink").click()
     expect(page.locator("#providers-messages")).to_contain_text("only way to sign in")
     assert ExternalIdentity.objects.filter(user=user).exists()
+
+
+def test_a_provider_sign_in_asks_for_the_second_factor_of_an_account_that_has_one(page, providers_on):
+    user = UserFactory(username="dora", email="alice@example.com", email_verified=True)
+    setup = totp_services.totp_setup_start(user=user)
+    recovery_codes = totp_services.totp_confirm(
+        user=user, code=otp.code_at(secret=setup.secret, step=otp.step_at(timezone.now()))
+    )
+    ExternalIdentity.objects.create(user=user, provider_id="acme", subject="alice", linked_at=timezone.now())
+    page.goto("/login/?next=/posts/")
+    page.get_by_role("button", name="Sign in with Acme").click()
+    sign_in_at_provider(page, "alice")
+    page.wait_for_url(re.compile(r".*/login/\?second_factor=1&next=%2Fposts%2F"))
+    assert me(page) is None
+    page.get_by_role("button", name="Use a recovery code").click()
+    page.get_by_label("Recovery code").fill(recovery_codes[0])
+    page.get_by_role("button", name="Verify").click()
+    expect_path(page, "/posts/")
+    assert me(page)["id"] == user.pk

@@ -32,10 +32,13 @@ submitTo(form, paths.login, {
   },
 });
 keepNextOn(document.getElementById('register-link'));
-showProviders();
 showProviderError(form);
 // Back from a provider with two-factor on: the held sign-in (its httpOnly cookie) waits for the code.
-if (new URLSearchParams(window.location.search).get('second_factor') === '1') askForSecondFactor(form);
+if (new URLSearchParams(window.location.search).get('second_factor') === '1') {
+  askForSecondFactor(form);
+} else {
+  showProviders();
+}
 onSessionChange({ signedIn: () => leave('replace') });
 
 const passkeyButton = document.getElementById('passkey-login');
