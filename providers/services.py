@@ -146,7 +146,7 @@ def _pending_take(*, provider: Provider, secret: str | None, state: str) -> Pend
         raise FlowInvalid()
     with transaction.atomic():
         pending = (
-            PendingLogin.objects.select_for_update()
+            PendingLogin.objects.select_for_update(of=("self",))
             .select_related("user")
             .filter(pk=_digest(secret), provider_id=provider.id, expires_at__gt=timezone.now())
             .first()
