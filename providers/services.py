@@ -153,7 +153,10 @@ def _pending_take(*, provider: Provider, secret: str | None, state: str) -> Pend
         )
         if pending is None:
             raise FlowInvalid()
-        pending.delete()  # one answer per trip, whatever it is: a second callback finds nothing
+        # One answer per trip, whatever it is: a second callback finds nothing, and of two at once (SQLite
+        # takes no row lock) the one whose DELETE comes second deletes nothing.
+        if PendingLogin.objects.filter(pk=pending.pk).delete()[0] == 0:
+            raise FlowInvalid()
     if not secrets.compare_digest(pending.state, state or ""):
         raise FlowInvalid()
     return pending

@@ -43,6 +43,7 @@ class FakeProvider:
         self.sign_with: RSAKey | None = None
         self.userinfo_claims: dict | None = None
         self.requests: list[str] = []
+        self.codes_reusable = False  # a sloppy provider: a code works twice
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
 
@@ -153,7 +154,7 @@ class FakeProvider:
                     return
                 code = form.get("code", "")
                 grant = provider.codes.get(code)
-                if grant is None or code in provider.used_codes:
+                if grant is None or (code in provider.used_codes and not provider.codes_reusable):
                     self.answer(400, {"error": "invalid_grant", "error_description": "code used or unknown"})
                     return
                 provider.used_codes.add(code)
