@@ -25,7 +25,7 @@ from accounts.tokens import EXTERNAL
 from accounts.views.base import AnonymousCookieAuthAPIView, AuthAPIView, CookieAuthAPIView, TokenIssuingMixin
 from accounts.views.sign_in import SignInMixin
 from jwtsite.openapi import CSRF_HEADER, errors
-from providers import audit, conf, navigation, oidc, services
+from providers import audit, conf, navigation, oidc, services, trips
 from providers.exceptions import ProviderRefusal, UnknownProvider
 from providers.serializers import AuthorizeOutputSerializer, IdentityOutputSerializer, ProviderOutputSerializer
 from providers.throttles import ProviderTripIPThrottle
@@ -81,7 +81,7 @@ class ProviderLoginView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
         if provider is None:
             return navigation.refused(UnknownProvider.code, next_path=next_path)
         try:
-            url, secret = services.login_start(provider=provider, next_path=next_path)
+            url, secret = trips.login_start(provider=provider, next_path=next_path)
         except oidc.OidcError as exc:
             return self.refused(exc.code, provider_id=provider_id, next_path=next_path, why=str(exc))
         return trip_response(HttpResponseRedirect(url), secret)
@@ -96,7 +96,7 @@ class ProviderLoginView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
 
 
 def trip_response(response, secret: str):
-    lifetime = int(services.PENDING_LIFETIME.total_seconds())
+    lifetime = int(trips.PENDING_LIFETIME.total_seconds())
     cookies.set_private_cookie(response, COOKIE_NAME, secret, max_age=lifetime, path=COOKIE_PATH)
     return response
 
@@ -131,7 +131,7 @@ class ProviderCallbackView(SignInMixin, ProviderLoginView):
             )
             return navigation.refused("provider_denied")
         try:
-            finished = services.login_finish(
+            finished = trips.login_finish(
                 provider=provider,
                 secret=request.COOKIES.get(COOKIE_NAME),
                 state=params.get("state", ""),
@@ -194,7 +194,7 @@ class ProviderLinkView(TokenIssuingMixin, CookieAuthAPIView):
         if provider is None:
             return Response({"detail": str(UnknownProvider.message), "code": UnknownProvider.code}, status=404)
         try:
-            url, secret = services.login_start(provider=provider, user=request.user)
+            url, secret = trips.login_start(provider=provider, user=request.user)
         except oidc.OidcError as exc:
             self.audit(audit.PROVIDER_SIGN_IN_FAILED, user_id=request.user.pk, provider=provider_id, reason=exc.code)
             return Response(
