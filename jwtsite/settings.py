@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "emails",
     # After accounts: its admin re-registers the user admin with passkeys and "Remove two-factor".
     "mfa",
+    "providers",
     "posts",
 ]
 
@@ -389,6 +390,8 @@ if USER_CACHE_SIZE < 0:
 # ------------------------------------------------------------------------------
 # The public origin: links in emails, and the WebAuthn relying party (its host).
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
+# External OpenID Connect providers: a JSON list, parsed and checked by providers/conf.py and providers/checks.py.
+OIDC_PROVIDERS = env.str("OIDC_PROVIDERS", default="")
 # https://django-environ.readthedocs.io/en/latest/types.html#environ-env-email-url
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="jwtsite <noreply@localhost>")

@@ -30,7 +30,35 @@ AUTH_TIME_CLAIM = "auth_time"
 AMR_CLAIM = "amr"
 # How a user proved who they are (the ``amr`` claim; RFC 8176 names where there is one).
 PASSWORD, ONE_TIME_CODE, PASSKEY, RECOVERY_CODE = "pwd", "otp", "webauthn", "recovery"
-AUTH_METHODS = frozenset({PASSWORD, ONE_TIME_CODE, PASSKEY, RECOVERY_CODE})
+# An external OpenID Connect provider vouched for the user (providers/), and what such a provider may
+# assert it checked: RFC 8176's registered values, kept in the session's amr after "ext".
+EXTERNAL = "ext"
+PROVIDER_ASSERTED_METHODS = frozenset(
+    {
+        "face",
+        "fpt",
+        "geo",
+        "hwk",
+        "iris",
+        "kba",
+        "mca",
+        "mfa",
+        "otp",
+        "pin",
+        "pop",
+        "pwd",
+        "rba",
+        "retina",
+        "sc",
+        "sms",
+        "swk",
+        "tel",
+        "user",
+        "vbm",
+        "wia",
+    }
+)
+AUTH_METHODS = frozenset({PASSWORD, ONE_TIME_CODE, PASSKEY, RECOVERY_CODE, EXTERNAL}) | PROVIDER_ASSERTED_METHODS
 
 
 class SessionClaimsMixin:
