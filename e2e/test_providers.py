@@ -2,7 +2,7 @@
 
 The provider is the certified npm package ``oidc-provider`` (e2e/oidc/), on
 loopback, with two clients (the site's providers "Acme" and "Other"); its
-development sign-in form takes any login (its accounts: e2e/oidc_provider.py)
+development sign-in form takes any login (its accounts: harness/oidc_provider.py)
 and any password, then asks for consent. The ID token checks that need a
 token the real provider would never issue (a wrong nonce, another audience,
 an expired one) are in providers/tests/ against a provider of our own.
@@ -17,8 +17,8 @@ from playwright.sync_api import Page, expect
 from accounts.models import User
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from e2e.browsing import expect_path, log_in
-from e2e.oidc_provider import oidc_provider
-from e2e.servers import free_port
+from harness.oidc_provider import oidc_provider
+from harness.servers import free_port
 from mfa.totp import otp
 from mfa.totp import services as totp_services
 from providers.models import ExternalIdentity

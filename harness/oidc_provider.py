@@ -21,11 +21,11 @@ from pathlib import Path
 
 import pytest
 
-from e2e.servers import REPO, free_port
+from harness.servers import REPO, free_port
 
 FOLDER = REPO / "e2e" / "oidc"
 STAMP = FOLDER / "node_modules" / ".jwtsite-lock-sha256"
-LOG_DIR = Path(__file__).resolve().parent / "artifacts" / "oidc"
+LOG_DIR = REPO / "e2e" / "artifacts" / "oidc"
 # The accounts at the provider, by the login typed on its sign-in form.
 ACCOUNTS = {
     "alice": {"email": "alice@example.com", "email_verified": True, "preferred_username": "alice"},
