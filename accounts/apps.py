@@ -12,6 +12,7 @@ class AccountsConfig(AppConfig):
         from django.db.models.signals import post_delete, post_migrate, post_save, pre_migrate
 
         from accounts import (
+            checks,  # noqa: F401 - registers the checks of accounts's settings
             schema,  # noqa: F401 - registers the OpenAPI auth extension
             users_cache,
         )

@@ -25,7 +25,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
@@ -33,7 +32,7 @@ from django.db.models import Q, QuerySet
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
-from accounts import audit, identity, rates
+from accounts import audit, conf, identity, rates
 from accounts.client import ClientInfo, client_info
 from accounts.models import Session, User
 
@@ -56,7 +55,7 @@ def canonical_digest(value: str) -> str:
 
 def failure_ceiling() -> tuple[int, int]:
     """``LOGIN_FAILURES_USERNAME`` as (failures, window in seconds)."""
-    rate = settings.LOGIN_FAILURES_USERNAME
+    rate = conf.LOGIN_FAILURES_USERNAME
     try:
         count, period = rate.split("/")
         return int(count), PERIODS[period[0]]
@@ -194,7 +193,7 @@ def live_sessions_bound(
     any other; each is audited (``session_revoked``, ``"by": "session_limit"``)
     once the transaction commits. One query when nothing is over the bound.
     """
-    keep = settings.MAX_SESSIONS_PER_USER - 1  # besides the new one
+    keep = conf.MAX_SESSIONS_PER_USER - 1  # besides the new one
     older = Session.objects.live().filter(user=user).exclude(pk=session.pk).order_by("-created_at", "-pk")
     excess = list(older.values_list("pk", flat=True)[keep:])
     if not excess:

@@ -26,6 +26,9 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, connections, transaction
 from django.template.loader import render_to_string
 
+from emails import conf
+from jwtsite import conf as site_conf
+
 logger = logging.getLogger("jwtsite.mail")
 
 SITE_NAME = "jwtsite"
@@ -36,12 +39,12 @@ Builder = Callable[[], EmailMultiAlternatives | None]
 
 def site_link(path: str) -> str:
     """An absolute link to ``path`` on the public site (``SITE_URL``)."""
-    return f"{settings.SITE_URL}{path}"
+    return f"{site_conf.SITE_URL}{path}"
 
 
 def message(*, to: str, subject: str, template: str, context: dict) -> EmailMultiAlternatives:
     """A mail to ``to`` with the text and HTML parts of ``templates/email/<template>``."""
-    context = {"site_name": SITE_NAME, "site_url": settings.SITE_URL, "subject": subject, **context}
+    context = {"site_name": SITE_NAME, "site_url": site_conf.SITE_URL, "subject": subject, **context}
     mail = EmailMultiAlternatives(
         subject=f"{subject} · {SITE_NAME}",
         body=render_to_string(f"email/{template}.txt", context),
@@ -69,7 +72,7 @@ _request = threading.local()
 
 
 def _dispatch(what: str, build: Builder) -> None:
-    if not settings.EMAIL_SEND_IN_BACKGROUND:
+    if not conf.EMAIL_SEND_IN_BACKGROUND:
         _deliver(what, build)
     elif getattr(_request, "held", None) is not None:
         _request.held.append((what, build))

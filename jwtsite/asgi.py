@@ -1,4 +1,10 @@
-"""ASGI entry point: ``jwtsite.asgi:application``."""
+"""ASGI entry point: ``jwtsite.asgi:application``.
+
+It refuses to serve with a bad setting, as runserver and migrate do: the
+settings checks (tag ``configuration``, jwtsite/checks.py) run once per
+process before the first request, and a failing one exits with a line per bad
+value. Without a key (``DJANGO_SECRET_KEY``) the settings module itself refuses.
+"""
 
 import os
 import sys
@@ -13,3 +19,8 @@ try:
     application = get_asgi_application()
 except ImproperlyConfigured as exc:
     sys.exit(f"jwtsite: {exc}")
+
+from jwtsite.checks import configuration_refusal
+
+if refusal := configuration_refusal():
+    sys.exit(refusal)
