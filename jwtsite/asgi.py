@@ -14,13 +14,16 @@ from django.core.exceptions import ImproperlyConfigured
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jwtsite.settings")
 
 try:
-    from django.core.asgi import get_asgi_application
+    import django
 
-    application = get_asgi_application()
+    django.setup(set_prefix=False)
+    # Before the handler loads the middleware, so a refused start prints only its reasons.
+    from jwtsite.checks import configuration_refusal
+
+    if refusal := configuration_refusal():
+        sys.exit(refusal)
+    from django.core.handlers.asgi import ASGIHandler
+
+    application = ASGIHandler()  # what django.core.asgi.get_asgi_application() does after setup
 except ImproperlyConfigured as exc:
     sys.exit(f"jwtsite: {exc}")
-
-from jwtsite.checks import configuration_refusal
-
-if refusal := configuration_refusal():
-    sys.exit(refusal)

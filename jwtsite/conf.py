@@ -9,8 +9,9 @@ from jwtsite.app_settings import AppSettings
 
 OUTAGE_POLICIES = ("open", "closed")  # jwtsite/cache.py: OPEN, CLOSED
 
-# Sent on every response by jwtsite/security.py: no inline script anywhere.
-CONTENT_SECURITY_POLICY = (
+# Sent on every response by jwtsite/security.py: no inline script anywhere. (Not named
+# CONTENT_SECURITY_POLICY: a module attribute of that name would hide the setting.)
+DEFAULT_CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
     "base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
 )
@@ -28,12 +29,12 @@ class SiteSettings(AppSettings):
             "cache": "jwtsite.health.shared_cache",
             "revocations": "accounts.revocation.runtime.health",
         },
-        "CONTENT_SECURITY_POLICY": CONTENT_SECURITY_POLICY,
+        "CONTENT_SECURITY_POLICY": DEFAULT_CONTENT_SECURITY_POLICY,
         # HTML pages under these prefixes get their policy instead. DRF's browsable API
         # and the Swagger UI put a few inline styles in their pages (style="" attributes,
         # a <style> block); scripts stay 'self' there too.
         "CONTENT_SECURITY_POLICY_RELAXED": {
-            "/api/": CONTENT_SECURITY_POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"),
+            "/api/": DEFAULT_CONTENT_SECURITY_POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"),
         },
     }
 

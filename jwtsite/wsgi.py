@@ -14,13 +14,16 @@ from django.core.exceptions import ImproperlyConfigured
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jwtsite.settings")
 
 try:
-    from django.core.wsgi import get_wsgi_application
+    import django
 
-    application = get_wsgi_application()
+    django.setup(set_prefix=False)
+    # Before the handler loads the middleware, so a refused start prints only its reasons.
+    from jwtsite.checks import configuration_refusal
+
+    if refusal := configuration_refusal():
+        sys.exit(refusal)
+    from django.core.handlers.wsgi import WSGIHandler
+
+    application = WSGIHandler()  # what django.core.wsgi.get_wsgi_application() does after setup
 except ImproperlyConfigured as exc:
     sys.exit(f"jwtsite: {exc}")
-
-from jwtsite.checks import configuration_refusal
-
-if refusal := configuration_refusal():
-    sys.exit(refusal)

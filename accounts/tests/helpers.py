@@ -20,6 +20,4 @@ def claims_of(raw_token: str, audience: str | None = None) -> dict:
 
 
 def sign(payload: dict, key: str | None = None, algorithm: str = "HS256", headers: dict | None = None) -> str:
-    return jwt.encode(
-        payload, conf.JWT_SIGNING_KEY if key is None else key, algorithm=algorithm, headers=headers
-    )
+    return jwt.encode(payload, conf.JWT_SIGNING_KEY if key is None else key, algorithm=algorithm, headers=headers)
