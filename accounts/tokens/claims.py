@@ -83,6 +83,9 @@ class SessionClaimsMixin:
 class SessionAccessToken(SessionClaimsMixin, AccessToken):
     """An access token of a login session (``token_type: access``)."""
 
+    # accounts' setting, not simplejwt's (SIMPLE_JWT names no lifetime): read when a token is made.
+    lifetime = property(lambda self: conf.access_lifetime())
+
 
 class SessionRefreshToken(SessionClaimsMixin, Token):
     """A refresh token of a login session (``token_type: refresh``).
@@ -93,7 +96,7 @@ class SessionRefreshToken(SessionClaimsMixin, Token):
     """
 
     token_type = "refresh"
-    lifetime = api_settings.REFRESH_TOKEN_LIFETIME
+    lifetime = property(lambda self: conf.refresh_lifetime())
 
 
 @dataclass(frozen=True)
