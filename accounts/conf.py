@@ -42,6 +42,11 @@ def pem_or_path(value: str) -> str:
     return Path(value).read_text()
 
 
+def derived_signing_key(secret_key: str) -> str:
+    """JWT_SIGNING_KEY's default: never the secret key itself, a key derived for this one purpose (OWASP)."""
+    return salted_hmac("jwtsite.jwt", "signing-key", secret=secret_key, algorithm="sha256").hexdigest()
+
+
 class AccountsSettings(AppSettings):
     defaults = {
         # Sessions and their tokens (seconds).
@@ -103,11 +108,7 @@ class AccountsSettings(AppSettings):
 
     @property
     def JWT_SIGNING_KEY(self) -> str:
-        # Never the secret key itself: a key derived for this one purpose (OWASP).
-        return (
-            self._setting("JWT_SIGNING_KEY", "")
-            or salted_hmac("jwtsite.jwt", "signing-key", secret=settings.SECRET_KEY, algorithm="sha256").hexdigest()
-        )
+        return self._setting("JWT_SIGNING_KEY", "") or derived_signing_key(settings.SECRET_KEY)
 
     # The keys: a PEM, or the path of a file holding one (read when asked for).
     @property
@@ -142,27 +143,27 @@ app_settings = AccountsSettings()
 
 def __getattr__(name: str):
     # PEP 562: conf.ACCESS_TOKEN_LIFETIME and the like, read at call time.
-    return getattr(app_settings, name)
+    return app_settings.get(name)
 
 
 def access_lifetime() -> timedelta:
-    return timedelta(seconds=app_settings.ACCESS_TOKEN_LIFETIME)
+    return timedelta(seconds=app_settings.get("ACCESS_TOKEN_LIFETIME"))
 
 
 def refresh_lifetime() -> timedelta:
-    return timedelta(seconds=app_settings.REFRESH_TOKEN_LIFETIME)
+    return timedelta(seconds=app_settings.get("REFRESH_TOKEN_LIFETIME"))
 
 
 def session_max_age() -> timedelta:
-    return timedelta(seconds=app_settings.SESSION_MAX_AGE)
+    return timedelta(seconds=app_settings.get("SESSION_MAX_AGE"))
 
 
 def reuse_grace() -> timedelta:
-    return timedelta(seconds=app_settings.REFRESH_REUSE_GRACE)
+    return timedelta(seconds=app_settings.get("REFRESH_REUSE_GRACE"))
 
 
 def cookie_secure() -> bool:
-    return app_settings.JWT_COOKIE_SECURE
+    return app_settings.get("JWT_COOKIE_SECURE")
 
 
 def access_cookie_name() -> str:
@@ -181,4 +182,4 @@ COOKIE_SAMESITE = "Lax"
 
 def sign_in_stages() -> tuple[str, ...]:
     """The dotted paths of the sign-in stages, in order: ``SIGN_IN_STAGES``, else the installed apps' defaults."""
-    return app_settings.SIGN_IN_STAGES
+    return app_settings.get("SIGN_IN_STAGES")

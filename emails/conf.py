@@ -29,4 +29,4 @@ app_settings = EmailsSettings()
 
 def __getattr__(name: str):
     # PEP 562: conf.EMAIL_SEND_IN_BACKGROUND and the like, read at call time.
-    return getattr(app_settings, name)
+    return app_settings.get(name)

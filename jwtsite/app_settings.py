@@ -15,15 +15,36 @@ from typing import Any
 
 from django.conf import settings
 from django.core.checks import Error
+from django.core.signals import setting_changed
 
 # The tag of every settings check: wsgi.py and asgi.py run exactly these before serving.
 CONFIGURATION = "configuration"
 
 
 class AppSettings:
-    """``defaults``: setting name -> its default when the project's settings omit it."""
+    """``defaults``: setting name -> its default when the project's settings omit it.
+
+    ``get(name)`` (a conf module's ``conf.NAME``) keeps what it read until a
+    setting changes, as DRF's ``api_settings`` does: a setting the project
+    omits costs an exception inside Django's settings on every read, and the
+    cookie names and the revocation check read theirs on every request.
+    """
 
     defaults: Mapping[str, Any] = {}
+
+    def __init__(self) -> None:
+        self._read: dict[str, Any] = {}
+        _every.append(self)
+
+    def get(self, name: str) -> Any:
+        try:
+            return self._read[name]
+        except KeyError:
+            value = self._read[name] = getattr(self, name)
+            return value
+
+    def forget(self) -> None:
+        self._read.clear()
 
     def _setting(self, name: str, default: Any) -> Any:
         return getattr(settings, name, default)
@@ -39,6 +60,18 @@ class AppSettings:
         """Every setting this app owns, computed ones included (docs and tests list them)."""
         computed = [name for name in dir(type(self)) if name.isupper()]
         return sorted({*self.defaults, *computed})
+
+
+_every: list[AppSettings] = []
+
+
+def _forget_every_value(**kwargs: Any) -> None:
+    # Any setting: computed defaults read others (DEBUG, SECRET_KEY, INSTALLED_APPS).
+    for app_settings in _every:
+        app_settings.forget()
+
+
+setting_changed.connect(_forget_every_value, dispatch_uid="jwtsite.app_settings.forget")
 
 
 def from_environment(env: Any, variables: Mapping[str, Callable[[str], Any]]) -> dict[str, Any]:

@@ -49,4 +49,4 @@ app_settings = SiteSettings()
 
 def __getattr__(name: str):
     # PEP 562: conf.SITE_URL and the like, read at call time.
-    return getattr(app_settings, name)
+    return app_settings.get(name)

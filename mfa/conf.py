@@ -30,4 +30,4 @@ app_settings = MfaSettings()
 
 def __getattr__(name: str):
     # PEP 562: conf.MFA_TOTP_ISSUER and the like, read at call time.
-    return getattr(app_settings, name)
+    return app_settings.get(name)
