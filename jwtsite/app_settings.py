@@ -2,9 +2,10 @@
 
 An app's ``conf.py`` subclasses ``AppSettings``: ``defaults`` holds the plain
 defaults, properties the computed ones. ``conf.NAME`` is ``settings.NAME``
-when the project sets it, else the app's default, read on every access, so a
-test's ``settings`` override (or deletion) applies at once and an app works in
-a project whose settings never mention it. jwtsite/settings.py only turns the
+when the project sets it, else the app's default, read when first asked for
+and again after any setting changes (``setting_changed``), so a test's
+``settings`` override (or deletion) applies at once and an app works in a
+project whose settings never mention it. jwtsite/settings.py only turns the
 environment variables that are set into settings (``from_environment``); the
 defaults live in the apps, once, and each app's ``checks.py`` reports the bad
 values as system checks (docs/configuration.md).
