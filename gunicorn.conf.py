@@ -13,6 +13,11 @@
 | ``GUNICORN_PRELOAD`` | ``1`` | load Django once in the master, then fork (less memory, faster restarts) |
 | ``GUNICORN_CONTROL_SOCKET`` | unset (off) | a path enables gunicorn's control socket |
 
+The task worker(s) run beside the web workers: ``when_ready`` starts
+``TASKS_WORKERS`` (default 1) ``manage.py jobs_worker`` processes, kept running by
+a supervisor thread in the master (jobs/supervisor.py), and ``on_exit`` stops
+them (docs/tasks.md). ``TASKS_WORKERS=0`` leaves them to another machine.
+
 Several workers need a cache they share (throttles and ceilings count
 there): ``on_starting`` refuses to start more than one on a per-process cache
 (``CACHE_URL=locmemcache://``), with one line naming ``CACHE_URL``. A bad
@@ -95,3 +100,22 @@ def pre_fork(server, worker) -> None:
         from django.db import connections
 
         connections.close_all()
+
+
+_task_workers = None
+
+
+def when_ready(server) -> None:
+    """Starts the task worker processes (mail, periodic work) beside the web workers."""
+    global _task_workers
+    from jobs.supervisor import Supervisor
+
+    _task_workers = Supervisor(_int("TASKS_WORKERS", 1)).start()
+    if _task_workers.pids():
+        server.log.info("Task workers: %s", ", ".join(map(str, _task_workers.pids())))
+
+
+def on_exit(server) -> None:
+    """Stops the task workers; each finishes the task it holds (a mail under way is sent or left for a retry)."""
+    if _task_workers is not None:
+        _task_workers.stop()

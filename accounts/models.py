@@ -161,7 +161,7 @@ class SessionQuerySet(models.QuerySet):
 
     def delete(self) -> tuple[int, dict[str, int]]:
         """Revokes the sessions, then deletes them (``services.sessions_delete``)."""
-        from accounts.services.sessions import sessions_delete  # models come before services
+        from accounts.services.revoking import sessions_delete  # models come before services
 
         return sessions_delete(sessions=self).deleted
 
@@ -219,7 +219,7 @@ class Session(models.Model):
 
     def delete(self, using=None, keep_parents=False):
         """Revokes the session, then deletes it: its tokens stop working on every server as with any revocation."""
-        from accounts.services.sessions import sessions_delete
+        from accounts.services.revoking import sessions_delete
 
         return sessions_delete(sessions=Session.objects.filter(pk=self.pk)).deleted
 

@@ -7,7 +7,7 @@ queries and running its save machinery was half the cost of a request and two
 thirds of a refresh (bench/results.md); written out here they are the same
 statements for a fraction of it. Table and column names come from the models'
 ``_meta``, quoted by the backend; every value is a parameter. The rules stay
-in ``accounts/services.py`` and ``accounts/authentication.py``; everything
+in ``accounts/services/`` and ``accounts/authentication.py``; everything
 else uses the ORM.
 """
 
@@ -138,12 +138,14 @@ def save_rotation(session: Session, replaced_token_id: int | None, now: datetime
     """
     statements = _statements(connection.vendor)
     with connection.cursor() as cursor:
+        values = [_db_value(session, name) for name in ROTATED_FIELDS]
+        cursor.execute(statements.update_rotated, [*values, _db_value(session, "id")])
+        # After the session has moved on: blacklisting a session's current token
+        # revokes the session (accounts/revocation/blacklist.py), and this one no longer is.
         if replaced_token_id is not None:
             cursor.execute(
                 statements.blacklist_token, [replaced_token_id, connection.ops.adapt_datetimefield_value(now)]
             )
-        values = [_db_value(session, name) for name in ROTATED_FIELDS]
-        cursor.execute(statements.update_rotated, [*values, _db_value(session, "id")])
 
 
 def blacklist_current_tokens(sessions: QuerySet[Session], now: datetime) -> None:

@@ -8,13 +8,16 @@ a request they refuse gets its 429 before its body is read.
 ``/api/auth/login/`` and ``/api/token/`` use the same scopes, so their
 attempts count together; the password change and re-authentication share
 theirs, since both check the signed-in user's password. The ceiling on failed
-sign-ins per username over every IP is accounts/limits.py's.
+sign-ins per username over every IP is accounts/failed_sign_ins.py's,
+applied by ``LoginFailureCeilingThrottle``.
 """
 
+from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
 from accounts import conf, rates
-from accounts.limits import LoginFailureCeilingThrottle, canonical_digest, username_in
+from accounts.client import client_info
+from accounts.failed_sign_ins import canonical_digest, sign_in_reserve, username_in
 
 
 class SettingRateThrottle(BaseThrottle):
@@ -122,6 +125,26 @@ class RevocationFeedThrottle(SettingRateThrottle):
     def ident(self, request) -> str | None:
         key = request.headers.get("Authorization", "")
         return f"{canonical_digest(key)[:16]}:{self.get_ident(request)}"
+
+
+class LoginFailureCeilingThrottle(BaseThrottle):
+    """Refuses sign-in to a username that reached ``LOGIN_FAILURES_USERNAME`` (accounts/failed_sign_ins.py).
+
+    An attempt it lets through is reserved (``sign_in_reserve``) on the
+    request, as ``request.sign_in_reservation``, for the view to settle.
+    """
+
+    reads_body = True
+
+    def allow_request(self, request: Request, view) -> bool:
+        username = username_in(request.data)
+        self._wait = None
+        if username is not None:
+            request.sign_in_reservation, self._wait = sign_in_reserve(username=username, client=client_info(request))
+        return self._wait is None
+
+    def wait(self) -> float | None:
+        return self._wait
 
 
 LOGIN_THROTTLES = [LoginUsernameThrottle, LoginIPThrottle, LoginFailureCeilingThrottle]

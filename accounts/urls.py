@@ -3,7 +3,7 @@
 from django.urls import path
 
 from accounts.revocation.views import RevocationFeedView
-from accounts.views import account, bearer, browser
+from accounts.views import account, bearer, browser, sessions
 
 app_name = "accounts"
 
@@ -17,8 +17,8 @@ urlpatterns = [
     path("auth/logout/", browser.LogoutView.as_view(), name="logout"),
     path("auth/logout-all/", browser.LogoutAllView.as_view(), name="logout-all"),
     path("auth/password/", browser.PasswordChangeView.as_view(), name="password"),
-    path("auth/sessions/", browser.SessionListView.as_view(), name="sessions"),
-    path("auth/sessions/<uuid:session_id>/", browser.SessionDetailView.as_view(), name="session-detail"),
+    path("auth/sessions/", sessions.SessionListView.as_view(), name="sessions"),
+    path("auth/sessions/<uuid:session_id>/", sessions.SessionDetailView.as_view(), name="session-detail"),
     path("auth/reauthenticate/", account.ReauthenticateView.as_view(), name="reauthenticate"),
     path("auth/account/", account.AccountView.as_view(), name="account"),
     path("auth/revocations/", RevocationFeedView.as_view(), name="revocations"),

@@ -40,7 +40,7 @@ def unreachable(postgres: str, redis: str) -> str | None:
     """Why the section cannot run, or ``None``."""
     from contextlib import closing
 
-    from e2e.servers import with_path
+    from harness.servers import with_path
 
     try:
         import psycopg

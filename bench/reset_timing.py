@@ -4,8 +4,8 @@ One gunicorn (the repo's gunicorn.conf.py, 2 workers) on a throwaway SQLite
 database mails a real SMTP server on loopback (aiosmtpd), as production would
 mail its relay. Requests for a known and an unknown address alternate on one
 keep-alive connection, each waiting a pause after the last answer, so the mail a
-known address triggers (built and sent after the answer, on another thread) has
-every chance to slow the next request down, as it would for an attacker
+known address triggers (built and sent by the task worker, beside the web
+workers) has every chance to slow the next request down, as it would for an attacker
 probing one address after another. Reports per-address medians, p90s, the
 difference of medians with a bootstrap 95% interval, and a permutation test's
 p-value; writes bench/results-reset-timing.md.
@@ -28,8 +28,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from e2e.servers import Client, Gunicorn  # noqa: E402
-from e2e.smtp import SmtpServer  # noqa: E402
+from harness.servers import Client, Gunicorn  # noqa: E402
+from harness.smtp import SmtpServer  # noqa: E402
 
 WORK = REPO / "bench" / ".work"
 RESULTS = REPO / "bench" / "results-reset-timing.md"

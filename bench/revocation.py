@@ -1,6 +1,6 @@
 """The revocation figures of ``make bench``: the view's memory, and revocation → rejection delays.
 
-- Memory: ``bench/djtasks.py revocation-memory`` loads 100,000 live
+- Memory: ``bench/in_process.py revocation-memory`` loads 100,000 live
   revocations from the table into a process's view, as its follower does, and
   measures what the view keeps (tracemalloc): once as session revocations,
   once as user floors.

@@ -1,7 +1,7 @@
 """``make bench``: jwtsite's benchmarks. Prints a table and writes bench/results.md.
 
 Servers are gunicorn with the repo's gunicorn.conf.py (2 workers, loopback),
-loaded by wrk (bench/lua/); in-process figures come from bench/djtasks.py.
+loaded by wrk (bench/lua/); in-process figures come from bench/in_process.py.
 Every figure is the median of ``--runs`` runs; every comparison is a ratio of
 two figures measured in the same round, back to back. SQLite by default;
 ``BENCH_DATABASE_URL=postgres://user@host:port/x`` (and ``BENCH_CACHE_URL``)
@@ -30,8 +30,8 @@ from typing import TypeVar
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench import peers, pg_redis, revocation  # noqa: E402
-from e2e.servers import Client, Gunicorn, with_path  # noqa: E402
+from bench import peer_comparison, pg_redis, revocation  # noqa: E402
+from harness.servers import Client, Gunicorn, with_path  # noqa: E402
 
 BENCH = REPO / "bench"
 WORK = BENCH / ".work"
@@ -129,10 +129,10 @@ class Bench:
     results: dict = field(default_factory=dict)
 
     def task(self, database_url: str, *args: str, env: dict[str, str] | None = None) -> dict:
-        """Runs one bench/djtasks.py command on ``database_url`` (``env`` added); its JSON result."""
+        """Runs one bench/in_process.py command on ``database_url`` (``env`` added); its JSON result."""
         env = {**self.env, **(env or {}), "DATABASE_URL": database_url}
         done = subprocess.run(
-            [sys.executable, "-m", "bench.djtasks", *args],
+            [sys.executable, "-m", "bench.in_process", *args],
             cwd=REPO,
             env=env,
             capture_output=True,
@@ -141,7 +141,7 @@ class Bench:
             check=False,
         )
         if done.returncode != 0:
-            sys.exit(f"bench: djtasks {' '.join(args)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+            sys.exit(f"bench: in_process {' '.join(args)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
         return json.loads(done.stdout.strip().splitlines()[-1])
 
     def server(self, database_url: str, name: str, env: dict[str, str] | None = None) -> Gunicorn:
@@ -277,7 +277,7 @@ def bench_main_server(bench: Bench, url: str, *, ratios_only: bool = False) -> N
         assert me.json() == ceiling.json(), (me.body, ceiling.body)
         bench.results["body_bytes"] = {"me": len(me.body), "ceiling": len(ceiling.body)}
         bench.results["me"] = me_rounds(bench, base, setup)
-        bench.results["peers"] = peers.side_by_side(
+        bench.results["peers"] = peer_comparison.side_by_side(
             bench, base, setup["cookie_access"], WORK, WORKERS, CONNECTIONS, log
         )
         if ratios_only:
@@ -321,7 +321,7 @@ def bench_instructions(bench: Bench, url: str, requests: int) -> dict:
     def collected(variant: str, count: int) -> int:
         command = [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-m"]
         done = subprocess.run(
-            [*command, "bench.djtasks", "instructions", "--variant", variant, "--requests", str(count)],
+            [*command, "bench.in_process", "instructions", "--variant", variant, "--requests", str(count)],
             cwd=REPO,
             env=env,
             capture_output=True,
@@ -477,7 +477,7 @@ def report_rows(results: dict, vendor: str) -> list[tuple[str, str, str, str]]:
         ("gunicorn worker RSS after the load (max of 2)", f"{rss:.0f} MB", "≤ 120 MB", verdict(rss <= 120)),
         user_cache_row(results["user_cache"], verdict),
         *instruction_rows(results["instructions"], verdict),
-        *peers.report_rows(results["peers"], verdict),
+        *peer_comparison.report_rows(results["peers"], verdict),
         *pg_redis.report_rows(results["pg_redis"], verdict),
         *revocation.report_rows(results["revocation_memory"], results["reach"], verdict),
     ]
@@ -635,7 +635,7 @@ How each figure is measured:
 - **Cleanup**: `manage.py cleanup_sessions` (in-process `call_command`) over the bulk-loaded
   expired rows; peak RSS (VmHWM, reset before the call) minus RSS before it.
 - **Worker RSS**: VmRSS of each gunicorn worker after all of the load above.
-- **Peers** (bench/peers.py): dj-rest-auth's cookie mode (`/dj-rest-auth/user/` with its
+- **Peers** (bench/peer_comparison.py): dj-rest-auth's cookie mode (`/dj-rest-auth/user/` with its
   access cookie), plain simplejwt (`JWTAuthentication`, Bearer) and a bare DRF view, from a
   virtualenv of their own (bench/.venv-peers), on gunicorn with {WORKERS} workers, each with
   Django's default database settings ("theirs") and with jwtsite's ("ours"); every variant,
@@ -648,12 +648,12 @@ How each figure is measured:
   "User changed in the database": the same number of changes of a user's address written
   straight into the database (no app code, nothing announced: the trigger records it), each
   timed until the other process's `/api/me/` (the user in its cache) shows the new address.
-- **Instructions** (callgrind): `bench/djtasks.py instructions` serves N requests of one kind
+- **Instructions** (callgrind): `bench/in_process.py instructions` serves N requests of one kind
   through Django's WSGI handler in one process under `valgrind --tool=callgrind` (after 20 that
   put the user and the token in its caches); a run with none is subtracted and the rest divided
   by N. It counts what the Python process executes for a request (no socket, no gunicorn), and no
   other work on the machine changes it.
-- **User cache memory**: `bench/djtasks.py user-cache-memory`: that many users bulk-created, then
+- **User cache memory**: `bench/in_process.py user-cache-memory`: that many users bulk-created, then
   each loaded the way an authenticated request loads it (`users_cache.request_user`, a miss
   that keeps the row) with `USER_CACHE_SIZE` at that count; VmRSS of the process before and
   after, tracemalloc of what the cache keeps, and the time of a hit (a new `User` each time).

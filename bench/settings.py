@@ -28,5 +28,5 @@ ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]  # noqa: F405
 # An empty static root of the bench's own, so whitenoise finds the directory it expects.
 STATIC_ROOT = Path(__file__).resolve().parent / ".work" / "static"
 # Sign-ins from new devices send notices: the bench measures requests, not mail
-# (and djtasks' JSON must stay the last line of its output).
+# (and in_process' JSON must stay the last line of its output).
 EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"

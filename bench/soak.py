@@ -8,7 +8,7 @@ starts ``make serve`` on a free loopback port, and runs Locust
 users and no think time. It reports the error rate (budget 0), p50/p99 per
 operation, each worker's RSS at boot, after the warm-up and at the end
 (budget: growth < 10 MB per worker after the warm-up), and the database rows
-at the end against the sessions alive (with e2e/consistency.py's check and
+at the end against the sessions alive (with harness/consistency.py's check and
 ``cleanup_sessions``), then writes its section of bench/results.md.
 
     make soak                                   # 10 minutes
@@ -31,8 +31,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from e2e import consistency  # noqa: E402
-from e2e.servers import Client, free_port, with_path  # noqa: E402
+from harness import consistency  # noqa: E402
+from harness.servers import Client, free_port, with_path  # noqa: E402
 
 BENCH = REPO / "bench"
 WORK = BENCH / ".work"
@@ -331,7 +331,7 @@ def section(result: dict) -> str:
         f"| live refresh tokens / live sessions | {rows['live refresh tokens']:,} / {rows['live sessions']:,} | "
         f"equal | {'pass' if rows['live refresh tokens'] == rows['live sessions'] else 'FAIL'} |",
         f"| blacklisted tokens (every rotated-away or revoked one) | {rows['blacklisted tokens']:,} |  |  |",
-        f"| consistency violations (e2e/consistency.py) | {sum(result['violations'].values())} | 0 | "
+        f"| consistency violations (harness/consistency.py) | {sum(result['violations'].values())} | 0 | "
         f"{'pass' if not any(result['violations'].values()) else 'FAIL'} |",
         f"| `cleanup_sessions` at the end | {result['cleanup_sessions'] or '(no output)'} |  |  |",
         "",

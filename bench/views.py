@@ -6,7 +6,7 @@ from rest_framework.response import Response
 
 from accounts.views.base import AuthAPIView
 
-# The same shape and size as ``GET /api/me/`` for the bench user (see bench/djtasks.py).
+# The same shape and size as ``GET /api/me/`` for the bench user (see bench/in_process.py).
 CEILING_BODY = {
     "id": 1,
     "username": "bench-user",

@@ -208,7 +208,7 @@ def save_artifacts(nodeid: str, opened: list[OpenedPage]) -> None:
         Path(f"{prefix}.console.log").write_text(f"url: {url}\n" + "\n".join(entry.console) + "\n")
 
 
-# Private backing services (e2e/services.py) ---------------------------------------
+# Private backing services (harness/services.py) ---------------------------------------
 # Session-scoped PostgreSQL (a cluster takes seconds to create); each test makes its
 # own database from the migrated template. Redis is per test: it starts in milliseconds.
 
@@ -216,7 +216,7 @@ def save_artifacts(nodeid: str, opened: list[OpenedPage]) -> None:
 @pytest.fixture(scope="session")
 def private_postgres():
     """A PostgreSQL cluster of our own, with a migrated template database; a test may restart it."""
-    from e2e.services import PrivatePostgres, unavailable
+    from harness.services import PrivatePostgres, unavailable
 
     if reason := PrivatePostgres.missing():
         unavailable(reason)
@@ -228,7 +228,7 @@ def private_postgres():
 @pytest.fixture
 def private_redis():
     """A ``redis-server`` of our own, empty; a test may stop, start or freeze it."""
-    from e2e.services import PrivateRedis, unavailable
+    from harness.services import PrivateRedis, unavailable
 
     if reason := PrivateRedis.missing():
         unavailable(reason)

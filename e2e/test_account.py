@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from accounts.models import Session, User
 from accounts.tests.factories import UserFactory
 from e2e.browsing import expect_path, log_in
-from e2e.smtp import SmtpServer, link_in
+from harness.smtp import SmtpServer, link_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -26,7 +26,6 @@ def smtp(settings, site):
     with SmtpServer() as server:
         for name, value in environ.Env.email_url_config(server.url).items():
             setattr(settings, name, value)
-        settings.EMAIL_SEND_IN_BACKGROUND = True  # as in production: after the answer, on another thread
         settings.SITE_URL = site  # links in the mails lead to this live server
         yield server
 

@@ -32,9 +32,9 @@ from accounts import conf
 from accounts.models import Session, User
 from accounts.tests.admin_forms import YES_IM_SURE
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
-from e2e import reach
 from e2e.browsing import expect_path
-from e2e.servers import Client, Gunicorn
+from harness import reach
+from harness.servers import Client, Gunicorn
 from mfa.models import Passkey
 from mfa.totp import services as totp
 
@@ -119,7 +119,7 @@ def measure_reach(victim: Victim, site: str, other_server: Gunicorn, clicked: tu
 
     ``clicked`` is when the button was clicked and when its POST was answered.
     The budget counts from the click, so it includes the POST itself (the
-    revocation's own transaction), as e2e/reach.py counts from sending a logout.
+    revocation's own transaction), as harness/reach.py counts from sending a logout.
     """
     clicked_at, answered_at = clicked
     refreshed = Client(site).post("/api/token/refresh/", {"refresh": victim.refresh}, cookies={})

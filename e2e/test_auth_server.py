@@ -19,7 +19,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from e2e.servers import Client, Gunicorn, flush_redis_db, redis_url, require_services, throwaway_database
+from harness.servers import Client, Gunicorn, flush_redis_db, redis_url, require_services, throwaway_database
 
 pytestmark = pytest.mark.e2e
 

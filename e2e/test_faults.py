@@ -2,9 +2,9 @@
 a client that vanishes mid-refresh.
 
 Each test runs gunicorn (the repo's gunicorn.conf.py, production settings) on
-a PostgreSQL cluster and a Redis server of its own (e2e/services.py), never on
+a PostgreSQL cluster and a Redis server of its own (harness/services.py), never on
 the machine's shared ones, and loads it with browser-like clients
-(e2e/load.py) on loopback, for a bounded time. Every answer is recorded; a
+(harness/load.py) on loopback, for a bounded time. Every answer is recorded; a
 summary of each run goes to ``e2e/artifacts/faults/<test>.json``.
 """
 
@@ -24,10 +24,10 @@ from pathlib import Path
 
 import pytest
 
-from e2e import consistency
-from e2e.load import HEALTHZ, BrowserLike, Outcomes, register_all, run_for
-from e2e.servers import Client, Gunicorn, shared_secrets
-from e2e.services import PrivatePostgres, PrivateRedis
+from harness import consistency
+from harness.load import HEALTHZ, BrowserLike, Outcomes, register_all, run_for
+from harness.servers import Client, Gunicorn, shared_secrets
+from harness.services import PrivatePostgres, PrivateRedis
 
 pytestmark = [pytest.mark.e2e, pytest.mark.fault]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e.servers import REPO, Client, free_port
+from harness.servers import REPO, Client, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -26,7 +26,11 @@ class MakeRun:
     """``make run PORT=…`` in a process group of its own, its output read line by line."""
 
     def __init__(self, tmp_path: Path, port: int) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SITE_URL", "EMAIL_", "CACHE_"))}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("DJANGO_", "SITE_URL", "EMAIL_", "CACHE_", "TASKS_"))
+        }
         env.update(
             DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
             PYTHONUNBUFFERED="1",
@@ -116,3 +120,9 @@ def test_make_run_prints_the_address_that_mail_links_and_passkeys_use(make_run):
     # The verification mail is printed in make run's terminal, its link on the printed address.
     link = server.wait_for(re.compile(r"(http\S*/verify-email/\?token=\S+)")).group(1)
     assert link.startswith(f"{printed}/verify-email/?token=")
+    # A reset mail too, sent by the task worker make run started beside the site (docs/tasks.md).
+    assert "Task worker" in "".join(server.output)
+    response = client.post("/api/auth/password/reset/", {"email": "newcomer@example.com"}, csrf=True)
+    assert response.status == 202, response.body
+    link = server.wait_for(re.compile(r"(http\S*/password-reset/confirm/\?token=\S+)")).group(1)
+    assert link.startswith(f"{printed}/password-reset/confirm/?token=")

@@ -22,8 +22,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from e2e import reach
-from e2e.servers import REPO, Client, Gunicorn, free_port
+from harness import reach
+from harness.servers import REPO, Client, Gunicorn, free_port
 
 pytestmark = pytest.mark.e2e
 

@@ -28,8 +28,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from e2e import reach
-from e2e.servers import Client, Gunicorn, flush_redis_db, redis_url, require_services, throwaway_database
+from harness import reach
+from harness.servers import Client, Gunicorn, flush_redis_db, redis_url, require_services, throwaway_database
 
 pytestmark = pytest.mark.e2e
 
@@ -225,7 +225,12 @@ def test_a_feed_outage_is_degraded_within_10_s_and_each_policy_holds(tmp_path, r
             degraded_after = time.monotonic() - stopped
             MEASURED["feed outage -> /healthz degraded"] = {"seconds": round(degraded_after, 2)}
             assert degraded_after <= DEGRADED_BUDGET
-            assert health(honour.url)["checks"] == {"database": "ok", "cache": "ok", "revocations": "stale"}
+            assert health(honour.url)["checks"] == {
+                "database": "ok",
+                "cache": "ok",
+                "revocations": "stale",
+                "mail": "ok",
+            }
 
             honoured = Client(honour.url).get(reach.ME, headers=reach.bearer(pair["access"]))
             assert honoured.status == HTTPStatus.OK, honoured.body

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e.servers import (
+from harness.servers import (
     Client,
     Gunicorn,
     flush_redis_db,

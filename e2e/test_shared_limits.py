@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from e2e import reach
-from e2e.servers import REPO, Client, Gunicorn, shared_secrets
+from harness import reach
+from harness.servers import REPO, Client, Gunicorn, shared_secrets
 
 pytestmark = pytest.mark.e2e
 

@@ -3,6 +3,7 @@
 The sender, the SMTP server and ``PASSWORD_RESET_TIMEOUT`` are Django's own
 settings (jwtsite/settings.py); ``EMAIL_VERIFICATION`` is accounts' (registration
 reads it too), and ``SITE_URL``, the origin of every link, is the site's (jwtsite/conf.py).
+The outbox's (``MAIL_*``) are still read in jwtsite/settings.py's TASKS section.
 """
 
 from jwtsite.app_settings import AppSettings
@@ -12,8 +13,6 @@ RATE_SETTINGS = ("PASSWORD_RESET_RATE_EMAIL", "PASSWORD_RESET_RATE_IP", "EMAIL_L
 
 class EmailsSettings(AppSettings):
     defaults = {
-        # Mail is built and sent after the response, on a small thread pool per process (emails/mail.py).
-        "EMAIL_SEND_IN_BACKGROUND": True,
         # Password-reset requests, per address asked for and per client IP.
         "PASSWORD_RESET_RATE_EMAIL": "5/hour",
         "PASSWORD_RESET_RATE_IP": "20/hour",
@@ -28,5 +27,5 @@ app_settings = EmailsSettings()
 
 
 def __getattr__(name: str):
-    # PEP 562: conf.EMAIL_SEND_IN_BACKGROUND and the like, read at call time.
+    # PEP 562: conf.EMAIL_LINK_RATE_IP and the like, read at call time.
     return app_settings.get(name)

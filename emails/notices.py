@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from accounts.client import ClientInfo
-from accounts.devices import describe_user_agent
 from accounts.models import User
-from emails import mail
+from emails import outbox
 
 
 @dataclass(frozen=True)
@@ -49,31 +48,26 @@ KINDS = {
 
 
 def send_notice(*, user: User, kind: str, client: ClientInfo | None, to: str | None = None, **details) -> None:
-    """Mails notice ``kind`` to ``to`` (the account's address by default), once the transaction commits.
+    """Promises notice ``kind`` to ``to`` (the account's address by default), sent by the worker (emails/compose.py).
 
-    ``details`` fill the kind's headline (``{name}``, ``{new_address}``...).
+    ``details`` fill the kind's headline (``{name}``, ``{new_address}``...); they are stored, so JSON values only.
     """
     address = to if to is not None else user.email
     if not address:
         return
-    notice = KINDS[kind]
-    if "remaining" in details:
-        details["left"] = _left(details["remaining"])
-    context = {
-        "username": user.username,
-        "headline": notice.headline.format(**details),
-        "device": describe_user_agent(client.user_agent) if client else None,
-        "ip_address": client.ip_address if client else None,
-        "when": timezone.now(),
-        "sessions_link": mail.site_link("/sessions/"),
-        "reset_link": mail.site_link("/password-reset/"),
-    }
-    mail.send_later(
-        f"{kind} notice",
-        lambda: mail.message(to=address, subject=notice.subject, template="security_notice", context=context),
+    KINDS[kind].headline.format(**details, left="")  # a detail missing is the caller's error, raised here
+    outbox.promise(
+        "security_notice",
+        notice=kind,
+        address=address,
+        username=user.username,
+        details=details,
+        user_agent=client.user_agent if client else None,
+        ip_address=client.ip_address if client else None,
+        when=timezone.now().isoformat(),
     )
 
 
-def _left(count: int) -> str:
+def left(count: int) -> str:
     """How many recovery codes are left, with the plural right ("1 is left", not "1 are left")."""
     return "none is left" if count == 0 else "1 is left" if count == 1 else f"{count} are left"

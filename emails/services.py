@@ -4,9 +4,6 @@ Session rules stay in accounts: a reset calls ``accounts.services.user_password_
 which revokes every session and issued token in the same transaction.
 """
 
-import hashlib
-
-from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -18,8 +15,7 @@ from accounts import services as accounts_services
 from accounts.client import ClientInfo
 from accounts.exceptions import EMAIL_TAKEN
 from accounts.models import User
-from emails import links, mail, notices
-from jwtsite.wording import duration
+from emails import links, notices, outbox
 
 LINK_INVALID = _("This link is not valid, or it has been used already. Ask for a new one.")
 LINK_EXPIRED = _("This link has expired. Ask for a new one.")
@@ -27,17 +23,16 @@ SAME_ADDRESS = _("That is already your email address.")
 ALREADY_VERIFIED = _("This address is already verified: there is nothing left to do.")
 # A refused sign-in (unverified address) sends a new link at most this often per user.
 REFUSAL_RESEND_SECONDS = 600
-# An address someone tries to register with gets at most one word about it this often.
-SIGN_UP_ATTEMPT_MAIL_SECONDS = 3600
 
 
 def password_reset_request(*, email: str) -> None:
     """Mails a reset link to the active account with this address, if there is one.
 
-    The request itself does the same whatever the address: finding the
-    account, making the link and sending happen after it, off its thread.
+    The request itself does the same whatever the address (it writes the
+    promise): finding the account, making the link and sending happen in the
+    worker (emails/compose.py).
     """
-    mail.send_later("password reset", lambda: _password_reset_mail(email))
+    outbox.promise("password_reset", email=email)
 
 
 def password_reset_check(*, token: str) -> None:
@@ -75,12 +70,12 @@ def registration_mail(*, user: User) -> None:
     """After a registration with an address: its verification link, or, when another account holds that
     mailbox, a word to its owner that someone tried to sign up with it (at most hourly per address).
 
-    Built after the answer, like the reset mail, so the answer's time does not tell the two apart.
+    Decided and built in the worker, like the reset mail, so the answer's time does not tell the two apart.
     """
     if user.email:
         email_verification_send(user=user)
     elif user.unconfirmed_email:
-        mail.send_later("sign-up attempt", lambda: _sign_up_attempt_mail(user.unconfirmed_email))
+        outbox.promise("sign_up_attempt", address=user.unconfirmed_email)
 
 
 def email_verification_send(*, user: User) -> bool:
@@ -92,7 +87,7 @@ def email_verification_send(*, user: User) -> bool:
     """
     if not user.shown_email or user.email_verified:
         return False
-    mail.send_later("email verification", lambda: _own_verification_mail(user.pk))
+    outbox.promise("email_verification", user_id=user.pk)
     return True
 
 
@@ -110,11 +105,7 @@ def email_change_request(*, user: User, new_email: str, client: ClientInfo) -> N
         raise ValidationError({"email": [SAME_ADDRESS]})
     if selectors.email_holder(address=address, exclude_user_id=user.pk) is not None:
         raise ValidationError({"email": [EMAIL_TAKEN]})
-    token = links.verification_token(user, address)
-    mail.send_later(
-        "email change verification",
-        lambda: _verification_mail(user=user, address=address, token=token, template="email_change"),
-    )
+    outbox.promise("email_change", user_id=user.pk, address=address)
     notices.send_notice(user=user, kind="email_change_requested", client=client, new_address=address)
 
 
@@ -146,72 +137,6 @@ def email_verify(*, token: str) -> tuple[User, str]:
         user.email, user.email_verified, user.unconfirmed_email = address, True, ""
         user.save(update_fields=["email", "email_verified", "unconfirmed_email"])
     return user, "changed" if changed else "verified"
-
-
-# Mails -------------------------------------------------------------------------
-
-
-def _password_reset_mail(email: str):
-    user = selectors.email_holder(address=User.normalize_email(email), active_only=True)
-    if user is None:
-        return None
-    return mail.message(
-        to=user.email,
-        subject="Reset your password",
-        template="password_reset",
-        context={
-            "username": user.username,
-            "link": mail.site_link(f"/password-reset/confirm/?token={links.password_reset_token(user)}"),
-            "valid_for": _link_lifetime(),
-        },
-    )
-
-
-def _own_verification_mail(user_id: int):
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None or user.email_verified or not user.shown_email:
-        return None
-    address = user.shown_email
-    if not user.email and selectors.email_holder(address=address, exclude_user_id=user.pk) is not None:
-        return None  # held back at registration, and still another account's
-    return _verification_mail(
-        user=user, address=address, token=links.verification_token(user, address), template="email_verification"
-    )
-
-
-def _sign_up_attempt_mail(address: str):
-    owner = selectors.email_holder(address=address)
-    mailbox = hashlib.sha256(identity.email_key(address).encode()).hexdigest()
-    if owner is None or not cache.add(f"emails:sign-up-attempt:{mailbox}", 1, timeout=SIGN_UP_ATTEMPT_MAIL_SECONDS):
-        return None
-    return mail.message(
-        to=owner.email,
-        subject="Someone tried to sign up with your address",
-        template="sign_up_attempt",
-        context={
-            "username": owner.username,
-            "login_link": mail.site_link("/login/"),
-            "reset_link": mail.site_link("/password-reset/"),
-        },
-    )
-
-
-def _verification_mail(*, user: User, address: str, token: str, template: str):
-    return mail.message(
-        to=address,
-        subject="Verify your email address",
-        template=template,
-        context={
-            "username": user.username,
-            "address": address,
-            "link": mail.site_link(f"/verify-email/?token={token}"),
-            "valid_for": _link_lifetime(),
-        },
-    )
-
-
-def _link_lifetime() -> str:
-    return duration(settings.PASSWORD_RESET_TIMEOUT)
 
 
 def _validate_password(password: str, user: User) -> None:

@@ -28,6 +28,7 @@ class SiteSettings(AppSettings):
             "database": "jwtsite.health.database",
             "cache": "jwtsite.health.shared_cache",
             "revocations": "accounts.revocation.runtime.health",
+            "mail": "emails.health.mail",
         },
         "CONTENT_SECURITY_POLICY": DEFAULT_CONTENT_SECURITY_POLICY,
         # HTML pages under these prefixes get their policy instead. DRF's browsable API

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.messages",
+    # Before whitenoise's: its runserver (which starts the task worker beside the site) wins.
+    "jobs",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
@@ -53,6 +55,8 @@ INSTALLED_APPS = [
     "corsheaders",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_tasks",
+    "django_tasks_db",
     # The site-wide settings' checks (jwtsite/checks.py).
     "jwtsite.apps.SiteConfig",
     "accounts",
@@ -318,6 +322,41 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 # Django's own setting: how long a password-reset (and here an email-verification) link lives.
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
+
+# TASKS: mail and periodic work (docs/tasks.md)
+# ------------------------------------------------------------------------------
+# Django's tasks framework (the django-tasks backport of django.tasks). Without
+# TASKS_URL the queue is a table of the site's database (django-tasks-db: a task
+# commits with the change that asked for it); TASKS_URL=redis://host:6379/N puts
+# it on Redis (RQ) for several machines. make run and make serve start
+# TASKS_WORKERS worker processes beside the site (jobs/supervisor.py).
+TASKS_URL = env.str("TASKS_URL", default="")
+if TASKS_URL.startswith(("redis://", "rediss://")):
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {"default": {"URL": TASKS_URL, "DEFAULT_TIMEOUT": 300}}
+elif TASKS_URL in ("", "database"):
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+else:
+    raise ImproperlyConfigured(f"TASKS_URL must be empty (the database) or redis://..., not {TASKS_URL!r}.")
+TASKS_WORKERS = env.int("TASKS_WORKERS", default=1)
+# The workers yield the CPU to the web workers: under a burst the answers come first, the mail a moment later.
+TASKS_NICE = env.int("TASKS_NICE", default=10)
+# Seconds between a failed attempt and the next: 9 attempts over about an hour, then the mail is dead.
+MAIL_RETRY_DELAYS = env.list("MAIL_RETRY_DELAYS", cast=int, default=[10, 30, 60, 120, 300, 600, 900, 1800])
+# Seconds a worker holds a mail it is sending; a worker dead for longer gives it up to another.
+MAIL_SEND_LEASE = env.int("MAIL_SEND_LEASE", default=120)
+# Seconds a due mail may wait for its task before deliveries_resume enqueues it again.
+MAIL_RESUME_AFTER = env.int("MAIL_RESUME_AFTER", default=60)
+# Days the outbox keeps sent (and skipped) mail, and dead mail, before the daily cleanup deletes it.
+MAIL_KEEP_DAYS = env.int("MAIL_KEEP_DAYS", default=7)
+MAIL_KEEP_DEAD_DAYS = env.int("MAIL_KEEP_DEAD_DAYS", default=30)
+# Periodic work (jobs/schedule.py): name -> (task, every N seconds). Enqueued by the worker's
+# scheduler, once per period for the whole site (a lock in the shared cache); no cron line.
+PERIODIC_TASKS = {
+    "cleanup": ("jobs.tasks.cleanup_expired", env.int("CLEANUP_EVERY", default=86400)),
+    "mail_resume": ("jobs.tasks.mail_resume", env.int("MAIL_RESUME_EVERY", default=30)),
+}
 
 # CORS
 # ------------------------------------------------------------------------------

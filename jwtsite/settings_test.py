@@ -12,8 +12,13 @@ from jwtsite.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-# Mail is sent on commit in the test's own thread, so mail.outbox has it (e2e tests with SMTP turn it back on).
-EMAIL_SEND_IN_BACKGROUND = False
+# Tasks run as they are enqueued, in the test's own thread (a mail: once the transaction commits,
+# emails/outbox.py), so mail.outbox has it and the outbox row says what happened. With TASKS_URL on
+# Redis (CI's PostgreSQL + Redis pass) they go through RQ, run synchronously (django-rq's ASYNC off).
+if TASKS_URL.startswith("redis://"):  # noqa: F405
+    RQ_QUEUES["default"]["ASYNC"] = False  # noqa: F405
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
 # No follower thread: each test sees what its own revocations applied (conftest resets the view).
 REVOCATION_FOLLOW = False
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405

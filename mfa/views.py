@@ -5,7 +5,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts import audit as accounts_audit
-from accounts import limits
+from accounts import failed_sign_ins
 from accounts.client import client_info
 from accounts.serializers import LoginOutputSerializer
 from accounts.views.base import SETS_COOKIES, AnonymousCookieAuthAPIView, TokenIssuingMixin
@@ -49,7 +49,7 @@ class LoginSecondFactorView(SignInMixin, TokenIssuingMixin, AnonymousCookieAuthA
             self.throttled(request, wait)
         client = client_info(request)
         # Wrong codes count toward the username's failed-sign-in ceiling, which holds here too.
-        reservation, wait = limits.sign_in_reserve(username=ticket.user.get_username(), client=client)
+        reservation, wait = failed_sign_ins.sign_in_reserve(username=ticket.user.get_username(), client=client)
         if wait is not None:
             self.throttled(request, wait)
         try:
@@ -62,7 +62,7 @@ class LoginSecondFactorView(SignInMixin, TokenIssuingMixin, AnonymousCookieAuthA
         except TicketInvalid as exc:
             return self.failed(exc, user_id=ticket.user_id)
         finally:
-            limits.sign_in_settled(reservation)
+            failed_sign_ins.sign_in_settled(reservation)
         if tickets.COOKIE_NAME not in response.cookies:  # a later stage may hold the attempt again
             tickets.clear_ticket_cookie(response)
         return response

@@ -31,7 +31,7 @@ from urllib.parse import urlencode, urlsplit
 from django.db import connection
 
 from accounts.revocation import store
-from accounts.revocation.view import RevocationView
+from accounts.revocation.revoked_set import RevocationView
 
 logger = logging.getLogger("jwtsite.revocations")
 

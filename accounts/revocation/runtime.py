@@ -1,6 +1,6 @@
 """This process's revocation view: recording revocations, checking tokens, and what "stale" means.
 
-``record_*`` run inside the revoking transaction (accounts/services.py calls
+``record_*`` run inside the revoking transaction (accounts/services/revoking.py calls
 them): the rows are written there, and on commit the entries reach this
 process's view at once and are announced to the others (Redis). ``check``
 runs on every authenticated request: a dict look-up. When the view is stale
@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
@@ -32,7 +33,7 @@ from rest_framework_simplejwt.exceptions import AuthenticationFailed
 from accounts import conf, users_cache
 from accounts.revocation import store
 from accounts.revocation.follower import RECONCILE_INTERVAL, DatabaseSource, FeedSource, Follower, RedisAnnouncer
-from accounts.revocation.view import RevocationView
+from accounts.revocation.revoked_set import RevocationView
 
 logger = logging.getLogger("jwtsite.revocations")
 
@@ -90,6 +91,15 @@ def record_sessions(sessions: QuerySet, now: datetime) -> None:
 def record_users(users: QuerySet, now: datetime) -> None:
     """Records that every token of ``users`` below their current ``token_version`` is revoked."""
     _on_commit(store.record_users(users, now))
+
+
+def sessions_revoked_by_database(session_ids: Iterable[str]) -> None:
+    """Sessions a database trigger revoked in this transaction (accounts/revocation/blacklist.py).
+
+    The trigger recorded them; on commit they reach this process's view at once and the others are woken.
+    """
+    until = store.epoch(store.until_for(timezone.now()))
+    _on_commit(store.Entries(sessions=dict.fromkeys(session_ids, until)))
 
 
 def announce() -> None:

@@ -1,6 +1,6 @@
 """Revocations in the database: recorded in the revoking transaction, read back by cursor.
 
-Writers (accounts/services.py's hooks) record with ``INSERT ... SELECT``: one
+Writers (accounts/services/revoking.py) record with ``INSERT ... SELECT``: one
 statement however many sessions or users, returning what it recorded so the
 revoking process can apply it to its own view on commit. Readers (each
 process's follower, the HTTP feed) ask for ``changes(after=cursor)``.
@@ -90,14 +90,14 @@ def until_for(now: datetime) -> datetime:
 def record_sessions(sessions: QuerySet, now: datetime) -> Entries:
     """Records the revocation of every session in ``sessions`` (a queryset of ``accounts.Session``)."""
     rows = _insert_select(("session_id",), sessions.values("pk"), now)
-    until = _epoch(until_for(now))
+    until = epoch(until_for(now))
     return Entries(sessions={_sid(session_id): until for (session_id,) in rows})
 
 
 def record_users(users: QuerySet, now: datetime) -> Entries:
     """Records that every token of ``users`` (a queryset of users) below their current ``token_version`` is dead."""
     rows = _insert_select(("user_id", "min_ver"), users.values("pk", "token_version"), now)
-    until = _epoch(until_for(now))
+    until = epoch(until_for(now))
     return Entries(users={int(user_id): (int(min_ver), until) for user_id, min_ver in rows})
 
 
@@ -121,10 +121,10 @@ def changes(after: Cursor | None, *, limit: int = PAGE_SIZE, now: datetime | Non
             continue  # spent: it moves the cursor, but rejects no live token
         if session_id is not None:
             sid = _sid(session_id)
-            entries.sessions[sid] = max(_epoch(until), entries.sessions.get(sid, 0))
+            entries.sessions[sid] = max(epoch(until), entries.sessions.get(sid, 0))
         else:
             previous = entries.users.get(user_id, (0, 0))
-            entries.users[user_id] = (max(min_ver, previous[0]), max(_epoch(until), previous[1]))
+            entries.users[user_id] = (max(min_ver, previous[0]), max(epoch(until), previous[1]))
     return Changes(entries=entries, cursor=_advance(after, fetched, now, wall), complete=len(fetched) < limit)
 
 
@@ -186,7 +186,8 @@ def _sid(value) -> str:
     return str(value if isinstance(value, uuid.UUID) else uuid.UUID(value))
 
 
-def _epoch(moment: datetime) -> int:
+def epoch(moment: datetime) -> int:
+    """``moment`` in whole epoch seconds, as the views keep it."""
     return int(moment.timestamp())
 
 

@@ -1,16 +1,21 @@
-"""Writes of accounts. The rules live here: login sessions in ``sessions.py``, the user's account in ``users.py``."""
+"""Writes of accounts. The rules live here; callers import them from ``accounts.services``.
 
-from accounts.services.sessions import (
+- ``issuing``: a login session's start, refresh rotation, re-issue.
+- ``revoking``: every way a session ends (one, any queryset, all of a user's; deletion).
+- ``session_limit``: live sessions per user; a new one evicts the oldest.
+- ``cleanup``: deleting expired sessions and token records.
+- ``users``: the user's account (registration, password, re-authentication, deletion).
+"""
+
+from accounts.services.cleanup import sessions_delete_expired
+from accounts.services.issuing import session_create, session_refresh, session_reissue
+from accounts.services.revoking import (
     RevokedSession,
-    session_create,
-    session_refresh,
-    session_reissue,
     session_revoke,
     session_revoke_by_access_token,
     session_revoke_by_token,
     session_revoke_one,
     sessions_delete,
-    sessions_delete_expired,
     user_sessions_revoke_all,
     users_sessions_revoke_all,
 )

@@ -17,13 +17,8 @@ from accounts.client import ClientInfo
 from accounts.exceptions import USERNAME_TAKEN
 from accounts.models import Session, User
 from accounts.revocation import runtime as revocations
-from accounts.services.sessions import (
-    session_create,
-    session_reissue,
-    session_revoke,
-    user_sessions_revoke_all,
-    users_sessions_revoke_all,
-)
+from accounts.services.issuing import session_create, session_reissue
+from accounts.services.revoking import session_revoke, user_sessions_revoke_all, users_sessions_revoke_all
 from accounts.tokens import IssuedTokens
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
-import accounts.limits
+import accounts.failed_sign_ins
 from accounts.client import ClientInfo
 from accounts.models import Session
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
@@ -149,9 +149,9 @@ class TestFailedSignInCeiling:
     def test_a_look_at_the_ceiling_counts_nothing(self, ceiling, user):
         fail_from_many_addresses(user, 3)
         elsewhere = ClientInfo(ip_address="198.51.100.1", user_agent="")
-        assert accounts.limits.sign_in_wait(username=user.username, client=elsewhere) == HOUR - 100
-        assert accounts.limits.sign_in_wait(username=user.username, client=elsewhere) == HOUR - 100
-        assert accounts.limits.sign_in_wait(username=other_name(user), client=elsewhere) is None
+        assert accounts.failed_sign_ins.sign_in_wait(username=user.username, client=elsewhere) == HOUR - 100
+        assert accounts.failed_sign_ins.sign_in_wait(username=user.username, client=elsewhere) == HOUR - 100
+        assert accounts.failed_sign_ins.sign_in_wait(username=other_name(user), client=elsewhere) is None
 
 
 def other_name(user) -> str:

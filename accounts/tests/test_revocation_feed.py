@@ -14,8 +14,8 @@ from accounts.client import ClientInfo
 from accounts.models import Revocation, Session
 from accounts.revocation import store
 from accounts.revocation.follower import DatabaseSource, FeedError, FeedSource, Follower, RedisAnnouncer
-from accounts.revocation.view import RevocationView
-from e2e.servers import free_port, redis_url, require_services
+from accounts.revocation.revoked_set import RevocationView
+from harness.servers import free_port, redis_url, require_services
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ from accounts.client import ClientInfo
 from accounts.models import Revocation, User
 from accounts.revocation import runtime, triggers
 from accounts.revocation.follower import DatabaseSource, Follower
-from accounts.revocation.view import RevocationView
+from accounts.revocation.revoked_set import RevocationView
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from accounts.tests.helpers import claims_of
 from conftest import BrowserClient

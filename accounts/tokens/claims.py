@@ -91,7 +91,7 @@ class SessionRefreshToken(SessionClaimsMixin, Token):
     """A refresh token of a login session (``token_type: refresh``).
 
     Unlike simplejwt's ``RefreshToken`` it does not query the blacklist when
-    decoded: the session row decides (accounts/services.py), in the same
+    decoded: the session row decides (accounts/services/issuing.py), in the same
     query that locks it.
     """
 

@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
-from accounts import audit, limits, services
+from accounts import audit, failed_sign_ins, services
 from accounts.client import client_info
 from accounts.exceptions import InvalidRefreshToken, RefreshTokenReused, SessionError
 from accounts.permissions import CanIssueTokens, CsrfProtected, HasUserRows
@@ -74,7 +74,7 @@ class AuthAPIView(APIView):
 
     def finalize_response(self, request: Request, response, *args, **kwargs):
         # A sign-in refused before its credentials were checked (another throttle, a 400) failed nothing.
-        limits.sign_in_settled(getattr(request, "sign_in_reservation", None))
+        failed_sign_ins.sign_in_settled(getattr(request, "sign_in_reservation", None))
         return super().finalize_response(request, response, *args, **kwargs)
 
     def check_permissions(self, request: Request) -> None:
@@ -112,11 +112,11 @@ class AuthAPIView(APIView):
             data.is_valid(raise_exception=True)
         except exceptions.AuthenticationFailed:
             self.audit(audit.LOGIN_FAILED, username=attempted_username(self.request))
-            username = limits.username_in(self.request.data)
-            limits.sign_in_failed(username=username, client=client_info(self.request), reservation=reservation)
+            username = failed_sign_ins.username_in(self.request.data)
+            failed_sign_ins.sign_in_failed(username=username, client=client_info(self.request), reservation=reservation)
             raise
         finally:
-            limits.sign_in_settled(reservation)  # any other outcome is no failed sign-in
+            failed_sign_ins.sign_in_settled(reservation)  # any other outcome is no failed sign-in
         return data.validated_data
 
     def refreshed(self, raw_refresh: str | None) -> IssuedTokens:

@@ -1,5 +1,7 @@
 """The browser (cookie) auth API under /api/auth/, plus /api/me/ and the JWKS document.
 
+The devices API (``/api/auth/sessions/``) is ``sessions.py``.
+
 Views parse input, call one service or selector and respond; the session
 rules live in accounts/services/, the HTTP glue in accounts/views/base.py and,
 for signing in, accounts/views/sign_in.py.
@@ -9,14 +11,14 @@ from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, status
+from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import audit, conf, selectors, services
+from accounts import audit, conf, services
 from accounts.client import client_info
 from accounts.cookies import clear_auth_cookies, set_auth_cookies
 from accounts.exceptions import SessionError
@@ -28,7 +30,6 @@ from accounts.serializers import (
     PasswordChangeInputSerializer,
     RegisterInputSerializer,
     RegisterOutputSerializer,
-    SessionOutputSerializer,
     UserOutputSerializer,
     user_body,
 )
@@ -244,46 +245,6 @@ class PasswordChangeView(TokenIssuingMixin, CookieAuthAPIView):
         self.audit(audit.PASSWORD_CHANGED, user_id=request.user.pk, session_id=tokens.session_id)
         response = Response(status=status.HTTP_204_NO_CONTENT)
         set_auth_cookies(response, tokens)
-        return response
-
-
-class SessionListView(CookieAuthAPIView):
-    """The user's live sessions, newest first, the caller's own marked ``current``."""
-
-    permission_classes = [IsAuthenticated]
-
-    @extend_schema(tags=["auth"], responses={200: SessionOutputSerializer(many=True), **errors(401)})
-    def get(self, request: Request) -> Response:
-        sessions = selectors.session_list_live(user=request.user)
-        context = {"current_session_id": current_session_id(request)}
-        return Response(SessionOutputSerializer(sessions, many=True, context=context).data)
-
-
-class SessionDetailView(CookieAuthAPIView):
-    """Revokes one of the user's sessions; 404 for anyone else's. 204."""
-
-    permission_classes = [IsAuthenticated]
-
-    @extend_schema(
-        tags=["auth"],
-        parameters=[CSRF_HEADER],
-        responses={204: OpenApiResponse(description="That session revoked."), **errors(401, 403, 404)},
-    )
-    def delete(self, request: Request, session_id) -> Response:
-        session = selectors.session_get_live(user=request.user, session_id=session_id)
-        if session is None:
-            raise exceptions.NotFound()
-        services.session_revoke_one(session=session)
-        self.audit(
-            audit.SESSION_REVOKED,
-            user_id=request.user.pk,
-            session_id=session.pk,
-            by="user",
-            from_session_id=current_session_id(request),
-        )
-        response = Response(status=status.HTTP_204_NO_CONTENT)
-        if str(session.pk) == current_session_id(request):
-            clear_auth_cookies(response)
         return response
 
 

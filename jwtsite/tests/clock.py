@@ -1,7 +1,7 @@
 """The one clock of the tests: the process's own, moved by time-machine instead of slept on.
 
 Every time rule reads the wall clock (``time.time()``, ``datetime.now()``):
-the failure windows and throttles (accounts/rates.py, accounts/limits.py), the
+the failure windows and throttles (accounts/rates.py, accounts/failed_sign_ins.py), the
 verified-token cache, simplejwt's and PyJWT's expiry checks, Django's signed
 links and their ``max_age``, the re-authentication window, tickets, TOTP steps,
 the caches' own expiry. time-machine moves all of them at once, in C, so a

@@ -2,7 +2,7 @@
 
 The backend under test is jwtsite/cache.py's ``ResilientRedisCache``, pointed
 at a port where nothing listens (refused at once) or at a private
-``redis-server`` that the test stops, restarts or freezes (e2e/services.py).
+``redis-server`` that the test stops, restarts or freezes (harness/services.py).
 """
 
 import logging
@@ -16,8 +16,8 @@ import jwtsite.cache
 from accounts.models import Session
 from accounts.tests.factories import DEFAULT_PASSWORD
 from conftest import BrowserClient
-from e2e.servers import free_port
-from e2e.services import PrivateRedis, unavailable
+from harness.servers import free_port
+from harness.services import PrivateRedis, unavailable
 from jwtsite.tests.test_site import run_python
 
 pytestmark = pytest.mark.django_db
@@ -88,8 +88,13 @@ def healthz(client) -> tuple[int, dict]:
     return response.status_code, response.json()
 
 
-DEGRADED = {"status": "degraded", "checks": {"database": "ok", "cache": "unavailable", "revocations": "ok"}}
-HEALTHY = {"status": "ok", "checks": {"database": "ok", "cache": "ok", "revocations": "ok"}}
+MAIL = {"dead": 0, "stalled": 0}
+DEGRADED = {
+    "status": "degraded",
+    "checks": {"database": "ok", "cache": "unavailable", "revocations": "ok", "mail": "ok"},
+    "mail": MAIL,
+}
+HEALTHY = {"status": "ok", "checks": {"database": "ok", "cache": "ok", "revocations": "ok", "mail": "ok"}, "mail": MAIL}
 
 
 class TestRedisUnreachable:

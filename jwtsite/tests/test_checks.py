@@ -122,10 +122,10 @@ def test_the_computed_defaults_when_omitted(settings):
 def test_a_project_setting_wins_over_the_default(settings):
     settings.MAX_SESSIONS_PER_USER = 7
     settings.MFA_TOTP_ISSUER = "Acme"
-    settings.EMAIL_SEND_IN_BACKGROUND = True
+    settings.EMAIL_LINK_RATE_IP = "1/min"
     settings.SITE_URL = "https://example.com/"
     assert (accounts_conf.MAX_SESSIONS_PER_USER, mfa_conf.MFA_TOTP_ISSUER) == (7, "Acme")
-    assert emails_conf.EMAIL_SEND_IN_BACKGROUND is True
+    assert emails_conf.EMAIL_LINK_RATE_IP == "1/min"
     assert site_conf.SITE_URL == "https://example.com"
 
 

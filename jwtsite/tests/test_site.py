@@ -44,7 +44,11 @@ class TestHealthz:
     def test_ok_when_the_database_answers(self, client):
         response = client.get("/healthz")
         assert response.status_code == HTTPStatus.OK
-        assert response.json() == {"status": "ok", "checks": {"database": "ok", "cache": "ok", "revocations": "ok"}}
+        assert response.json() == {
+            "status": "ok",
+            "checks": {"database": "ok", "cache": "ok", "revocations": "ok", "mail": "ok"},
+            "mail": {"dead": 0, "stalled": 0},
+        }
         assert "no-cache" in response.headers["Cache-Control"]
 
     def test_503_with_a_reason_when_the_database_does_not(self, tmp_path):
@@ -61,7 +65,7 @@ class TestHealthz:
         assert json.loads(body) == {
             "status": "unavailable",
             # The revocation view cannot sync from a database that does not answer.
-            "checks": {"database": "unavailable", "cache": "ok", "revocations": "stale"},
+            "checks": {"database": "unavailable", "cache": "ok", "revocations": "stale", "mail": "unavailable"},
         }
 
 

@@ -19,7 +19,7 @@ import time
 from contextlib import closing, suppress
 from pathlib import Path
 
-from e2e.servers import REPO, free_port
+from harness.servers import REPO, free_port
 
 POSTGRES_BIN = Path(os.environ.get("POSTGRES_BIN", "/usr/lib/postgresql/15/bin"))
 REDIS_SERVER = os.environ.get("REDIS_SERVER", shutil.which("redis-server") or "/usr/bin/redis-server")

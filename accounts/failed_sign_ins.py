@@ -1,6 +1,6 @@
-"""Abuse limits beyond the per-endpoint throttles: failed sign-ins per username, live sessions per user.
+"""The failed-sign-in ceiling: failed sign-ins per username, summed over every client IP.
 
-**Failed sign-ins per username** (``LOGIN_FAILURES_USERNAME``, default
+``LOGIN_FAILURES_USERNAME`` (``LOGIN_FAILURES_USERNAME``, default
 ``20/hour``), summed over every client IP and both login endpoints. The
 per-username throttle (``LOGIN_RATE_USERNAME``, 5/min) bounds the pace of
 attempts; this ceiling bounds their total, so credential stuffing spread over
@@ -10,33 +10,23 @@ the hour window) from every address, except those the account has signed in
 from before (a session row still in the database): an attacker can lock a
 victim out of new devices for the rest of the window, never out of the places
 they already use, and sessions already signed in keep refreshing. Counters live
-in the shared cache (per process during a cache outage).
-
-**Live sessions per user** (``MAX_SESSIONS_PER_USER``, default 100): a sign-in
-that would exceed it revokes the user's oldest live sessions, like any other
-revocation, so no script can grow one user's session list without limit.
+in the shared cache (per process during a cache outage). The throttle that
+applies it to the login endpoints is accounts/throttles.py's
+``LoginFailureCeilingThrottle``.
 """
 
 import contextlib
 import hashlib
 import time
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.core.cache import cache
-from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
-from django.db.models import Q, QuerySet
-from rest_framework.request import Request
-from rest_framework.throttling import BaseThrottle
+from django.db.models import Q
 
 from accounts import audit, conf, identity, rates
-from accounts.client import ClientInfo, client_info
+from accounts.client import ClientInfo
 from accounts.models import Session, User
-
-PERIODS = rates.PERIODS
 
 
 def username_in(data: object) -> str | None:
@@ -54,13 +44,9 @@ def canonical_digest(value: str) -> str:
 
 
 def failure_ceiling() -> tuple[int, int]:
-    """``LOGIN_FAILURES_USERNAME`` as (failures, window in seconds)."""
-    rate = conf.LOGIN_FAILURES_USERNAME
-    try:
-        count, period = rate.split("/")
-        return int(count), PERIODS[period[0]]
-    except (ValueError, KeyError, IndexError) as exc:
-        raise ImproperlyConfigured(f"LOGIN_FAILURES_USERNAME must look like '20/hour', not {rate!r}.") from exc
+    """``LOGIN_FAILURES_USERNAME`` as (failures, window in seconds), parsed as every rate is (``rates.Rate.parse``)."""
+    rate = rates.Rate.parse(conf.LOGIN_FAILURES_USERNAME)
+    return rate.count, rate.period
 
 
 def _failures_key(username: str) -> tuple[str, int, float]:
@@ -157,59 +143,3 @@ def _signed_in_from(username: str, ip_address: str | None) -> bool:
     name = User.normalize_username(username)
     user = Q(user__username_key=identity.username_key(name)) | Q(user__username_key__isnull=True, user__username=name)
     return Session.objects.filter(user, ip_address=ip_address).exists()
-
-
-class LoginFailureCeilingThrottle(BaseThrottle):
-    """Refuses sign-in to a username that reached ``LOGIN_FAILURES_USERNAME`` (see the module docstring).
-
-    An attempt it lets through is reserved (``sign_in_reserve``) on the
-    request, as ``request.sign_in_reservation``, for the view to settle.
-    """
-
-    reads_body = True
-
-    def allow_request(self, request: Request, view) -> bool:
-        username = username_in(request.data)
-        self._wait = None
-        if username is not None:
-            request.sign_in_reservation, self._wait = sign_in_reserve(username=username, client=client_info(request))
-        return self._wait is None
-
-    def wait(self) -> float | None:
-        return self._wait
-
-
-def live_sessions_bound(
-    *,
-    user: User,
-    session: Session,
-    client: ClientInfo,
-    now: datetime,
-    revoke: Callable[[QuerySet[Session], datetime], int],
-) -> int:
-    """Revokes ``user``'s oldest live sessions so that, with ``session``, at most ``MAX_SESSIONS_PER_USER`` live.
-
-    ``revoke`` is the services' own revocation, so these sessions die like
-    any other; each is audited (``session_revoked``, ``"by": "session_limit"``)
-    once the transaction commits. One query when nothing is over the bound.
-    """
-    keep = conf.MAX_SESSIONS_PER_USER - 1  # besides the new one
-    older = Session.objects.live().filter(user=user).exclude(pk=session.pk).order_by("-created_at", "-pk")
-    excess = list(older.values_list("pk", flat=True)[keep:])
-    if not excess:
-        return 0
-    revoked = revoke(Session.objects.filter(pk__in=excess), now)
-    transaction.on_commit(lambda: _audit_evicted(user, session, client, excess))
-    return revoked
-
-
-def _audit_evicted(user: User, session: Session, client: ClientInfo, session_ids: list) -> None:
-    for session_id in session_ids:
-        audit.audit(
-            audit.SESSION_REVOKED,
-            client=client,
-            user_id=user.pk,
-            session_id=session_id,
-            by="session_limit",
-            for_session_id=str(session.pk),
-        )

@@ -23,8 +23,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 REPO = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).with_name("gunicorn")
-# The servers' own Redis database, flushed before use (E2E_REDIS_DB keeps parallel runs apart).
-SERVER_REDIS_DB = int(os.environ.get("E2E_REDIS_DB", "12"))
+# The servers' own Redis database, flushed before use (E2E_REDIS_DB keeps parallel runs
+# apart; pytest-xdist's second worker takes the next one).
+SERVER_REDIS_DB = int(os.environ.get("E2E_REDIS_DB", "12")) + int(
+    os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0
+)
 DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -151,8 +154,12 @@ class Gunicorn:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, wait: float = 30.0) -> "Gunicorn":
-        # pytest-django exports the test settings module; servers run the real settings.
-        inherited = {name: value for name, value in os.environ.items() if name != "DJANGO_SETTINGS_MODULE"}
+        # pytest-django exports the test settings module; servers run the real settings. Each server's
+        # tasks stay in its own database unless the test gives it a queue: a shared TASKS_URL (CI's
+        # Redis pass) would let one server's worker take another's tasks.
+        inherited = {
+            name: value for name, value in os.environ.items() if name not in ("DJANGO_SETTINGS_MODULE", "TASKS_URL")
+        }
         env = {
             **inherited,
             **self.env,

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 
-from e2e.servers import Client, Response
+from harness.servers import Client, Response
 
 CSRF, REGISTER, LOGIN = "/api/auth/csrf/", "/api/auth/register/", "/api/auth/login/"
 REFRESH, ME, HEALTHZ = "/api/auth/refresh/", "/api/me/", "/healthz"

@@ -9,7 +9,7 @@ from email.message import Message
 
 from aiosmtpd.controller import Controller
 
-from e2e.servers import free_port
+from harness.servers import free_port
 
 
 @dataclass
@@ -52,20 +52,33 @@ def link_in(message: Message, path: str) -> str:
 
 
 class SmtpServer:
-    """``with SmtpServer() as server``: listening on ``server.port`` until the block ends."""
+    """``with SmtpServer() as server``: listening on ``server.port`` until the block ends.
 
-    def __init__(self) -> None:
-        self.inbox = Inbox()
+    ``stop()`` and ``start()`` take the server down and bring it back on the same
+    port with the same inbox, as a mail relay's outage would.
+    """
+
+    def __init__(self, inbox: Inbox | None = None) -> None:
+        self.inbox = inbox if inbox is not None else Inbox()
         self.port = free_port()
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller: Controller | None = None
 
     @property
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}"
 
-    def __enter__(self) -> "SmtpServer":
+    def start(self) -> "SmtpServer":
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
         self.controller.start()
         return self
 
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def __enter__(self) -> "SmtpServer":
+        return self.start()
+
     def __exit__(self, *exc_info) -> None:
-        self.controller.stop()
+        self.stop()

@@ -1,6 +1,6 @@
 """The bench's in-process measurements and fixtures, one subcommand each; run by bench/run.py.
 
-    DJANGO_SETTINGS_MODULE=bench.settings python -m bench.djtasks <command> [options]
+    DJANGO_SETTINGS_MODULE=bench.settings python -m bench.in_process <command> [options]
 
 Each command prints one JSON object on its last stdout line. Rows are created
 through the ORM in batches (``bulk_create``), never one by one.
@@ -328,8 +328,8 @@ def revocation_memory(args) -> None:
 
     from accounts.models import Revocation
     from accounts.revocation.follower import DatabaseSource, Follower
+    from accounts.revocation.revoked_set import RevocationView
     from accounts.revocation.store import until_for
-    from accounts.revocation.view import RevocationView
 
     now = timezone.now()
     until = until_for(now)

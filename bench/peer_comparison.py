@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from e2e.servers import Client, free_port
+from harness.servers import Client, free_port
 
 BENCH = Path(__file__).resolve().parent
 PEERS = BENCH / "peers"

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
 
-from e2e.servers import REPO, Client, free_port
+from harness.servers import REPO, Client, free_port
 
 ME, TOKEN, BLACKLIST = "/api/me/", "/api/token/", "/api/token/blacklist/"
 GIVE_UP_AFTER = 5.0  # seconds; a sample this slow is recorded as this and fails the budget

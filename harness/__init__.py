@@ -1,0 +1,12 @@
+"""What the end-to-end tests and the bench drive: real processes and services, never a test.
+
+- ``servers``: gunicorn servers of the site and an HTTP client with cookies and CSRF.
+- ``services``: private PostgreSQL and Redis servers a test may stop, restart or freeze.
+- ``smtp``: an SMTP sink that keeps what the site mails.
+- ``load``: browser-like clients under load, every answer recorded.
+- ``reach``: measuring revocation reach between real servers.
+- ``consistency``: what must hold in the database after a run (one live token per session...).
+
+e2e/ holds the tests (and ``browsing.py``, the browser tests' steps); bench/
+imports from here, never from e2e/.
+"""
