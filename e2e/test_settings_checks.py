@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e.servers import REPO
+from harness.servers import REPO
 
 pytestmark = pytest.mark.e2e
 
