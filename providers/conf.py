@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from jwtsite import conf as site_conf
+
 DEFAULT_SCOPES = "openid email profile"
 REQUIRED_KEYS = ("id", "name", "issuer", "client_id", "client_secret")
 # The id ends up in paths (/api/auth/providers/<id>/...) and the redirect URI registered at the provider.
@@ -44,7 +46,7 @@ class Provider:
 
     @property
     def redirect_uri(self) -> str:
-        return f"{settings.SITE_URL}/api/auth/providers/{self.id}/callback/"
+        return f"{site_conf.SITE_URL}/api/auth/providers/{self.id}/callback/"
 
 
 def parse(raw) -> list[Provider]:
