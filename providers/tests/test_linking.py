@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from accounts import conf as accounts_conf
 from accounts.models import Session, User
 from accounts.tests.factories import UserFactory
 from providers.models import ExternalIdentity
@@ -90,8 +91,8 @@ def test_link_from_the_account_page_after_signing_in(auth_client, user, fake_pro
     assert me(auth_client)["id"] == user.pk
 
 
-def test_linking_needs_recent_authentication(auth_client, fake_provider, clock, settings):
-    clock.advance(settings.REAUTH_WINDOW + 1)
+def test_linking_needs_recent_authentication(auth_client, fake_provider, clock):
+    clock.advance(accounts_conf.REAUTH_WINDOW + 1)
     auth_client.post(reverse("accounts:refresh"))
     response = auth_client.post(reverse("providers:link", args=["acme"]))
     assert response.status_code == HTTPStatus.FORBIDDEN
@@ -129,9 +130,9 @@ def test_unlinking_another_users_identity_is_a_404(auth_client, fake_provider, c
     assert ExternalIdentity.objects.exists()
 
 
-def test_unlinking_needs_recent_authentication(auth_client, user, fake_provider, clock, settings):
+def test_unlinking_needs_recent_authentication(auth_client, user, fake_provider, clock):
     identity = ExternalIdentity.objects.create(user=user, provider_id="acme", subject="s", linked_at=clock.now)
-    clock.advance(settings.REAUTH_WINDOW + 1)
+    clock.advance(accounts_conf.REAUTH_WINDOW + 1)
     auth_client.post(reverse("accounts:refresh"))
     response = auth_client.delete(reverse("providers:identity-detail", args=[identity.pk]))
     assert response.status_code == HTTPStatus.FORBIDDEN
