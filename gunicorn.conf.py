@@ -20,7 +20,9 @@ them (docs/tasks.md). ``TASKS_WORKERS=0`` leaves them to another machine.
 
 Several workers need a cache they share (throttles and ceilings count
 there): ``on_starting`` refuses to start more than one on a per-process cache
-(``CACHE_URL=locmemcache://``), with one line naming ``CACHE_URL``.
+(``CACHE_URL=locmemcache://``), with one line naming ``CACHE_URL``. A bad
+setting (a failing settings check, docs/configuration.md) stops the master too:
+importing ``jwtsite.wsgi`` refuses when preloading, ``on_starting`` otherwise.
 
 Preloading is safe here: importing ``jwtsite.wsgi`` opens no database or cache
 connection (Django connects lazily, on a worker's first query), and
@@ -72,12 +74,24 @@ if _control_socket:
 
 
 def on_starting(server) -> None:
-    """Refuses to start several workers that would each count every limit on their own (docs/limits.md)."""
+    """Refuses to start several workers that would each count every limit on their own (docs/limits.md),
+    or, without preloading, with a setting its check refuses (docs/configuration.md, "Checks")."""
     from jwtsite.shared_cache import per_process_refusal
 
     refusal = per_process_refusal(workers=server.cfg.workers)
     if refusal:
         raise SystemExit(refusal)
+    if not server.cfg.preload_app:
+        # Preloaded, importing jwtsite.wsgi in this process refuses already. Otherwise each worker
+        # would refuse at import and gunicorn would start it again forever: check here, once.
+        import django
+
+        from jwtsite.checks import configuration_refusal
+
+        django.setup(set_prefix=False)
+        refusal = configuration_refusal()
+        if refusal:
+            raise SystemExit(refusal)
 
 
 def pre_fork(server, worker) -> None:

@@ -10,7 +10,6 @@ logging out everywhere, revoking it or a password reset ends it.
 
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -46,7 +45,7 @@ class AdminSite(admin.AdminSite):
         return {
             **super().each_context(request),
             "access_expires": authenticated[1].get("exp") if authenticated else None,
-            "access_lifetime": settings.ACCESS_TOKEN_LIFETIME,
+            "access_lifetime": conf.ACCESS_TOKEN_LIFETIME,
         }
 
     def has_permission(self, request: HttpRequest) -> bool:

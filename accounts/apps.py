@@ -13,6 +13,7 @@ class AccountsConfig(AppConfig):
         from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
         from accounts import (
+            checks,  # noqa: F401 - registers the checks of accounts's settings
             schema,  # noqa: F401 - registers the OpenAPI auth extension
             users_cache,
         )

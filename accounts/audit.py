@@ -10,10 +10,10 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import conf
 from accounts.client import ClientInfo
 
 logger = logging.getLogger("jwtsite.audit")
@@ -85,7 +85,7 @@ def audit_events_delete_expired(*, batch_size: int = 5000, now: datetime | None 
     """
     from accounts.models import AuditEvent
 
-    cutoff = (now or timezone.now()) - timedelta(days=settings.AUDIT_LOG_RETENTION_DAYS)
+    cutoff = (now or timezone.now()) - timedelta(days=conf.AUDIT_LOG_RETENTION_DAYS)
     deleted = 0
     while ids := list(AuditEvent.objects.filter(at__lt=cutoff).values_list("pk", flat=True)[:batch_size]):
         deleted += AuditEvent.objects.filter(pk__in=ids)._raw_delete(AuditEvent.objects.db)

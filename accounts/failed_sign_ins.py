@@ -21,11 +21,10 @@ import time
 import unicodedata
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q
 
-from accounts import audit, identity, rates
+from accounts import audit, conf, identity, rates
 from accounts.client import ClientInfo
 from accounts.models import Session, User
 
@@ -46,7 +45,7 @@ def canonical_digest(value: str) -> str:
 
 def failure_ceiling() -> tuple[int, int]:
     """``LOGIN_FAILURES_USERNAME`` as (failures, window in seconds), parsed as every rate is (``rates.Rate.parse``)."""
-    rate = rates.Rate.parse(settings.LOGIN_FAILURES_USERNAME)
+    rate = rates.Rate.parse(conf.LOGIN_FAILURES_USERNAME)
     return rate.count, rate.period
 
 

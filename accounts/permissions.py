@@ -2,11 +2,11 @@
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, permissions, status
 
+from accounts import conf
 from accounts.csrf import enforce_csrf
 from accounts.revocation import runtime as revocations
 from accounts.tokens import auth_time_of, keys
@@ -85,7 +85,7 @@ def recently_authenticated(claims) -> bool:
     ``claims``: a validated token or its payload (anything with ``get``).
     """
     auth_time = auth_time_of(claims)
-    return auth_time is not None and timezone.now() - auth_time <= timedelta(seconds=settings.REAUTH_WINDOW)
+    return auth_time is not None and timezone.now() - auth_time <= timedelta(seconds=conf.REAUTH_WINDOW)
 
 
 class RecentlyAuthenticated(permissions.BasePermission):

@@ -1,6 +1,6 @@
 """The ways a signed-in user proves again who they are (step-up), for ``POST /api/auth/reauthenticate/``.
 
-``settings.REAUTHENTICATION_METHODS`` lists the dotted paths of provers,
+``conf.REAUTHENTICATION_METHODS`` lists the dotted paths of provers,
 ``prove(request) -> str | None``: the ``amr`` method proven, or ``None`` when
 the request does not use that way (its field is absent). A failed proof raises
 ``AuthenticationFailed`` (401). The password is accounts' own; other apps
@@ -12,12 +12,12 @@ proven joins the session's ``amr``.
 from collections.abc import Callable
 from functools import cache
 
-from django.conf import settings
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.request import Request
 
+from accounts import conf
 from accounts.serializers import ReauthenticateInputSerializer
 from accounts.tokens import PASSWORD
 
@@ -35,7 +35,7 @@ def password(request: Request) -> str | None:
 
 def prove_identity(request: Request) -> tuple[str, ...]:
     """The methods the request proves the user's identity with; 400 when it offers none."""
-    provers = _provers(tuple(settings.REAUTHENTICATION_METHODS))
+    provers = _provers(tuple(conf.REAUTHENTICATION_METHODS))
     methods = tuple(method for prove in provers if (method := prove(request)))
     if not methods:
         raise serializers.ValidationError({"password": [NOTHING_TO_CHECK]})

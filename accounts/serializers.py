@@ -1,13 +1,12 @@
 """Input validation and output shapes of the auth API. No writes, no tokens here."""
 
-from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers
 
-from accounts import identity, selectors
+from accounts import conf, identity, selectors
 from accounts.devices import describe_user_agent
 from accounts.exceptions import USERNAME_TAKEN
 from accounts.models import Session, User
@@ -105,7 +104,7 @@ class RegisterInputSerializer(serializers.Serializer):
         return value
 
     def validate_email(self, value: str) -> str:
-        if not value and settings.EMAIL_VERIFICATION == "mandatory":
+        if not value and conf.EMAIL_VERIFICATION == "mandatory":
             # Sign-in needs a verified address: without one the account could never sign in.
             raise serializers.ValidationError(EMAIL_REQUIRED)
         return value

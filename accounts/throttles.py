@@ -12,11 +12,10 @@ sign-ins per username over every IP is accounts/failed_sign_ins.py's,
 applied by ``LoginFailureCeilingThrottle``.
 """
 
-from django.conf import settings
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
-from accounts import rates
+from accounts import conf, rates
 from accounts.client import client_info
 from accounts.failed_sign_ins import canonical_digest, sign_in_reserve, username_in
 
@@ -24,16 +23,19 @@ from accounts.failed_sign_ins import canonical_digest, sign_in_reserve, username
 class SettingRateThrottle(BaseThrottle):
     """Counts requests per ``ident()`` at the rate in setting ``rate_setting``; no ident, no count.
 
+    ``rate_settings``: the app's ``conf`` that owns the setting (and its default).
+
     ``reads_body``: its ident comes from the request's body.
     """
 
     scope = ""
     rate_setting = ""
+    rate_settings = conf
     reads_body = False
 
     def allow_request(self, request, view) -> bool:
         ident = self.ident(request)
-        rate = rates.Rate.parse(getattr(settings, self.rate_setting))
+        rate = rates.Rate.parse(getattr(self.rate_settings, self.rate_setting))
         self._wait = None if ident is None else rates.hit(f"throttle_{self.scope}_{ident}", rate)
         return self._wait is None
 

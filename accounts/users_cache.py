@@ -29,12 +29,11 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.core.signals import setting_changed
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models.base import ModelState
 
-from accounts import sql
+from accounts import conf, sql
 from accounts.models import User
 from accounts.revocation import triggers
 
@@ -170,7 +169,7 @@ def current() -> UserCache | None:
     """
     if _process.made:
         return _process.cache
-    size = settings.USER_CACHE_SIZE
+    size = conf.USER_CACHE_SIZE
     # Off where no trigger tells the other processes of a change (triggers.py).
     on = size > 0 and triggers.supported(connections[DEFAULT_DB_ALIAS].vendor)
     _process.cache, _process.made = (UserCache(size) if on else None), True

@@ -26,7 +26,7 @@ from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken  # noqa: E402
 from rest_framework_simplejwt.tokens import RefreshToken  # noqa: E402
@@ -399,7 +399,7 @@ def user_cache_memory(args) -> None:
 
     from accounts import users_cache
 
-    settings.USER_CACHE_SIZE = args.count
+    override_settings(USER_CACHE_SIZE=args.count).enable()  # through setting_changed: accounts.conf reads it again
     users = stream_users(args.count, "cached")
     ids = [user.pk for user in users]
     del users

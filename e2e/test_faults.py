@@ -256,8 +256,8 @@ def test_a_cache_restart_under_load_answers_no_5xx(private_postgres, private_red
     assert sum(o.operation == "login" and o.status == HTTPStatus.OK for o in during) > 0
     assert sum(o.operation == "refresh" and o.status == HTTPStatus.OK for o in during) > 0
     assert all(client.signed_out_with is None for client in readers)
-    # Logged once per worker (once a minute each), not once per request.
-    assert 1 <= errors_logged <= 4 < len(during)
+    # Logged once per process (once a minute each: 4 web workers and the task worker), not once per request.
+    assert 1 <= errors_logged <= 5 < len(during)
     assert degraded
     assert all(status == 200 for _, status, _ in health)
     assert healthy_again

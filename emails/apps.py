@@ -9,6 +9,9 @@ class EmailsConfig(AppConfig):
     verbose_name = "Email: password reset, verification, security notices"
 
     def ready(self) -> None:
-        from emails import receivers
+        from emails import (
+            checks,  # noqa: F401 - registers the checks of emails's settings
+            receivers,
+        )
 
         receivers.connect()

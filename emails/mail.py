@@ -10,17 +10,19 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
+from jwtsite import conf as site_conf
+
 SITE_NAME = "jwtsite"
 
 
 def site_link(path: str) -> str:
     """An absolute link to ``path`` on the public site (``SITE_URL``)."""
-    return f"{settings.SITE_URL}{path}"
+    return f"{site_conf.SITE_URL}{path}"
 
 
 def message(*, to: str, subject: str, template: str, context: dict) -> EmailMultiAlternatives:
     """A mail to ``to`` with the text and HTML parts of ``templates/email/<template>``."""
-    context = {"site_name": SITE_NAME, "site_url": settings.SITE_URL, "subject": subject, **context}
+    context = {"site_name": SITE_NAME, "site_url": site_conf.SITE_URL, "subject": subject, **context}
     mail = EmailMultiAlternatives(
         subject=f"{subject} · {SITE_NAME}",
         body=render_to_string(f"email/{template}.txt", context),

@@ -5,7 +5,8 @@ Each names the device (in words, and its IP) and the time, and links to
 token that signs anyone in. Sent for: a sign-in from a device new to the
 user, a password change or reset, an email change (to the old address), and,
 from other apps, passkeys added or removed, two-factor turned off, a recovery
-code used, second-factor codes failed after the right password.
+code used, second-factor codes failed after the right password, and a
+sign-in provider linked or unlinked (providers/).
 """
 
 from dataclasses import dataclass
@@ -44,6 +45,12 @@ KINDS = {
         "If it was not you, someone has your password: change it now, and check your devices.",
     ),
     "recovery_code_used": NoticeKind("A recovery code was used", "A recovery code was used to sign in; {left}."),
+    "provider_linked": NoticeKind(
+        "A sign-in provider was linked", "Your {name} account was linked: it can now sign in to your account."
+    ),
+    "provider_unlinked": NoticeKind(
+        "A sign-in provider was unlinked", "Your {name} account was unlinked: it no longer signs in to your account."
+    ),
 }
 
 

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from emails import outbox
+from emails import conf, outbox
 from emails.models import SignInCode
 
 # No 0/O, 1/I: read from a phone and typed on a laptop without doubt. 32 symbols, 8 of them: 40 bits.
@@ -40,11 +40,11 @@ CODE_INVALID_DETAIL = _("This code is not valid, or it has expired or been used.
 
 
 def enabled() -> bool:
-    return bool(getattr(settings, "EMAIL_SIGN_IN", False))
+    return bool(conf.EMAIL_SIGN_IN)
 
 
 def lifetime() -> timedelta:
-    return timedelta(seconds=getattr(settings, "EMAIL_SIGN_IN_CODE_LIFETIME", 600))
+    return timedelta(seconds=conf.EMAIL_SIGN_IN_CODE_LIFETIME)
 
 
 def code_request(*, email: str) -> str:

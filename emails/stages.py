@@ -1,8 +1,8 @@
 """The sign-in stage of ``EMAIL_VERIFICATION=mandatory`` (a ``SIGN_IN_STAGES`` entry, accounts/sign_in.py)."""
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 
+from accounts import conf as accounts_conf
 from accounts.sign_in import PASS, Outcome, Refuse, SignInAttempt
 from emails import services
 
@@ -16,7 +16,7 @@ def verified_email(attempt: SignInAttempt) -> Outcome:
     out is in the user's mailbox.
     """
     user = attempt.user
-    if settings.EMAIL_VERIFICATION != "mandatory" or user.email_verified:
+    if accounts_conf.EMAIL_VERIFICATION != "mandatory" or user.email_verified:
         return PASS
     if services.email_verification_send_on_refusal(user=user) or user.email:
         detail = _("Verify your email address to sign in: we have sent you a link (check your inbox).")

@@ -1,6 +1,7 @@
 """Throttles of the emailed-link endpoints (rates in settings, docs/account.md, "Throttles")."""
 
 from accounts.throttles import PerFieldThrottle, PerIPThrottle, PerUserThrottle
+from emails import conf
 
 
 class PasswordResetEmailThrottle(PerFieldThrottle):
@@ -8,12 +9,14 @@ class PasswordResetEmailThrottle(PerFieldThrottle):
 
     scope = "password_reset_email"
     rate_setting = "PASSWORD_RESET_RATE_EMAIL"
+    rate_settings = conf
     field = "email"
 
 
 class PasswordResetIPThrottle(PerIPThrottle):
     scope = "password_reset_ip"
     rate_setting = "PASSWORD_RESET_RATE_IP"
+    rate_settings = conf
 
 
 class EmailLinkIPThrottle(PerIPThrottle):
@@ -21,6 +24,7 @@ class EmailLinkIPThrottle(PerIPThrottle):
 
     scope = "email_link_ip"
     rate_setting = "EMAIL_LINK_RATE_IP"
+    rate_settings = conf
 
 
 class EmailSendUserThrottle(PerUserThrottle):
@@ -28,6 +32,7 @@ class EmailSendUserThrottle(PerUserThrottle):
 
     scope = "email_send_user"
     rate_setting = "EMAIL_SEND_RATE_USER"
+    rate_settings = conf
 
 
 class SignInCodeEmailThrottle(PerFieldThrottle):
@@ -35,12 +40,14 @@ class SignInCodeEmailThrottle(PerFieldThrottle):
 
     scope = "sign_in_code_email"
     rate_setting = "PASSWORD_RESET_RATE_EMAIL"
+    rate_settings = conf
     field = "email"
 
 
 class SignInCodeIPThrottle(PerIPThrottle):
     scope = "sign_in_code_ip"
     rate_setting = "PASSWORD_RESET_RATE_IP"
+    rate_settings = conf
 
 
 class SignInCodeConfirmIPThrottle(PerIPThrottle):
@@ -48,6 +55,7 @@ class SignInCodeConfirmIPThrottle(PerIPThrottle):
 
     scope = "sign_in_code_confirm_ip"
     rate_setting = "EMAIL_LINK_RATE_IP"
+    rate_settings = conf
 
 
 PASSWORD_RESET_THROTTLES = [PasswordResetEmailThrottle, PasswordResetIPThrottle]

@@ -212,6 +212,14 @@ class Gunicorn:
             return "(no log)"
 
     def worker_pids(self) -> list[int]:
+        """The web workers' process ids (gunicorn's children, less the task workers it supervises)."""
+        return [pid for pid in self._children() if pid not in self.task_worker_pids()]
+
+    def task_worker_pids(self) -> list[int]:
+        """The task workers started beside the web workers (jobs/supervisor.py: ``manage.py jobs_worker``)."""
+        return [pid for pid in self._children() if b"jobs_worker" in _cmdline(pid)]
+
+    def _children(self) -> list[int]:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         return [int(pid) for pid in children.read_text().split()]
 
@@ -220,6 +228,13 @@ class Gunicorn:
 
     def __exit__(self, *exc_info) -> None:
         self.stop()
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:  # gone meanwhile
+        return b""
 
 
 # HTTP ------------------------------------------------------------------------------

@@ -1,4 +1,10 @@
-"""ASGI entry point: ``jwtsite.asgi:application``."""
+"""ASGI entry point: ``jwtsite.asgi:application``.
+
+It refuses to serve with a bad setting, as runserver and migrate do: the
+settings checks (tag ``configuration``, jwtsite/checks.py) run once per
+process before the first request, and a failing one exits with a line per bad
+value. Without a key (``DJANGO_SECRET_KEY``) the settings module itself refuses.
+"""
 
 import os
 import sys
@@ -8,8 +14,16 @@ from django.core.exceptions import ImproperlyConfigured
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jwtsite.settings")
 
 try:
-    from django.core.asgi import get_asgi_application
+    import django
 
-    application = get_asgi_application()
+    django.setup(set_prefix=False)
+    # Before the handler loads the middleware, so a refused start prints only its reasons.
+    from jwtsite.checks import configuration_refusal
+
+    if refusal := configuration_refusal():
+        sys.exit(refusal)
+    from django.core.handlers.asgi import ASGIHandler
+
+    application = ASGIHandler()  # what django.core.asgi.get_asgi_application() does after setup
 except ImproperlyConfigured as exc:
     sys.exit(f"jwtsite: {exc}")

@@ -26,10 +26,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
+
+from jwtsite import conf
 
 logger = logging.getLogger("jwtsite.cache")
 
@@ -112,7 +113,7 @@ class ResilientRedisCache(RedisCache):
             else:
                 self._recovered()
                 return result
-        if settings.CACHE_OUTAGE_POLICY == CLOSED:
+        if conf.CACHE_OUTAGE_POLICY == CLOSED:
             raise CacheUnavailableError("the shared cache is unavailable")
         return getattr(self._fallback, name)(*args, **kwargs)
 
@@ -129,7 +130,7 @@ class ResilientRedisCache(RedisCache):
                 type(exc).__name__,
                 exc,
                 "refusing requests that need it (CACHE_OUTAGE_POLICY=closed)"
-                if settings.CACHE_OUTAGE_POLICY == CLOSED
+                if conf.CACHE_OUTAGE_POLICY == CLOSED
                 else "serving from per-process memory: throttles count per process",
             )
 

@@ -1,6 +1,6 @@
 """What ``/healthz`` checks: each check answers ``"ok"`` or says what is wrong.
 
-``settings.HEALTH_CHECKS`` maps a name to a check's dotted path; the database
+``conf.HEALTH_CHECKS`` maps a name to a check's dotted path; the database
 is the one check whose failure makes the site unavailable (503), any other
 failing check makes it ``degraded`` (still 200: the site keeps serving). A check
 may also return ``(result, details)``: the details go in the body under its name
@@ -10,10 +10,11 @@ may also return ``(result, details)``: the details go in the body under its name
 from collections.abc import Callable
 from functools import cache
 
-from django.conf import settings
 from django.core.cache import cache as default_cache
 from django.db import DatabaseError, connection
 from django.utils.module_loading import import_string
+
+from jwtsite import conf
 
 OK = "ok"
 UNAVAILABLE = "unavailable"
@@ -54,7 +55,7 @@ def _check(path: str) -> Callable[[], str]:
 def run_checks() -> tuple[int, dict]:
     """``(status code, body)`` of ``/healthz``."""
     checks, details = {}, {}
-    for name, path in settings.HEALTH_CHECKS.items():
+    for name, path in conf.HEALTH_CHECKS.items():
         result = _check(path)()
         if isinstance(result, tuple):
             result, details[name] = result

@@ -8,10 +8,11 @@ and ``Referrer-Policy``, and ``XFrameOptionsMiddleware`` sends
 import time
 from collections.abc import Callable
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
+
+from jwtsite import conf
 
 # Answers that carry who the user is or set auth cookies: a shared cache or the
 # browser's back button must never replay them, errors (401, 403, 429) included.
@@ -28,9 +29,9 @@ class SecurityHeadersMiddleware:
     Every other ``/api/`` answer is ``Cache-Control: private`` (unless it says
     ``public`` itself), and all of them ``Vary: Cookie, Authorization``.
 
-    The policy is ``settings.CONTENT_SECURITY_POLICY``, read per request; DRF
+    The policy is ``conf.CONTENT_SECURITY_POLICY``, read per request; DRF
     responses rendered as HTML (the browsable API, Swagger UI) under a prefix of
-    ``settings.CONTENT_SECURITY_POLICY_RELAXED`` get that mapping's policy
+    ``conf.CONTENT_SECURITY_POLICY_RELAXED`` get that mapping's policy
     instead. A response that already has a policy keeps it. Listed first in
     ``MIDDLEWARE``, so responses made by other middleware (CORS preflights,
     redirects, static files) get the headers too.
@@ -97,7 +98,7 @@ def _http_now() -> str:
 def policy_for(path: str, response: HttpResponse) -> str:
     # Set by DRF's Response only: a page DRF rendered, not any HTML under the prefix.
     if getattr(response, "accepted_media_type", "").startswith("text/html"):
-        for prefix, policy in settings.CONTENT_SECURITY_POLICY_RELAXED.items():
+        for prefix, policy in conf.CONTENT_SECURITY_POLICY_RELAXED.items():
             if path.startswith(prefix):
                 return policy
-    return settings.CONTENT_SECURITY_POLICY
+    return conf.CONTENT_SECURITY_POLICY

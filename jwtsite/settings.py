@@ -1,18 +1,21 @@
 """Settings for jwtsite, read from the environment (see docs/configuration.md).
 
-Every value has a default that serves local development; nothing exists only in
-production. Django's own variables carry a ``DJANGO_`` prefix.
+This module reads the environment and sets Django's and the third-party
+libraries' settings. The apps' own settings (tokens, limits, two-factor, mail...)
+have their defaults in each app's ``conf.py`` and their validation in its
+``checks.py`` (system checks: ``manage.py check`` lists every bad value); here an
+app setting is written only when its environment variable is set (APP SETTINGS,
+below). Every value has a default that serves local development; nothing exists
+only in production. Django's own variables carry a ``DJANGO_`` prefix.
 """
 
-import re
-from datetime import timedelta
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.crypto import salted_hmac
 
 from jwtsite import shared_cache
+from jwtsite.app_settings import as_bool, as_float, as_int, as_list, as_str, from_environment
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -22,7 +25,9 @@ env = environ.Env()
 # ------------------------------------------------------------------------------
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
-# A key that announces itself, so it is never mistaken for a real one.
+# A key that announces itself, so it is never mistaken for a real one. Without a key the
+# settings cannot be built (Django's signing needs one), so this stays a refusal here,
+# not a system check: manage.py, wsgi.py and asgi.py print it as one line.
 INSECURE_DEV_SECRET_KEY = "django-insecure-jwtsite-development-key-never-use-in-production"
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
@@ -52,10 +57,13 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_tasks",
     "django_tasks_db",
+    # The site-wide settings' checks (jwtsite/checks.py).
+    "jwtsite.apps.SiteConfig",
     "accounts",
     "emails",
     # After accounts: its admin re-registers the user admin with passkeys and "Remove two-factor".
     "mfa",
+    "providers",
     "posts",
 ]
 
@@ -147,18 +155,7 @@ elif shared_cache.is_runserver():
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
     CACHES = {"default": shared_cache.embedded_cache(shared_cache.default_location(DATABASES["default"], BASE_DIR))}
-CACHE_OUTAGE_POLICY = env.str("CACHE_OUTAGE_POLICY", default="open")
-if CACHE_OUTAGE_POLICY not in ("open", "closed"):
-    raise ImproperlyConfigured(f"CACHE_OUTAGE_POLICY must be 'open' or 'closed', not {CACHE_OUTAGE_POLICY!r}.")
-
-# What /healthz checks (jwtsite/health.py): the database decides 200 or 503, any
-# other failing check makes the answer "degraded".
-HEALTH_CHECKS = {
-    "database": "jwtsite.health.database",
-    "cache": "jwtsite.health.shared_cache",
-    "revocations": "accounts.revocation.runtime.health",
-    "mail": "emails.health.mail",
-}
+# CACHE_OUTAGE_POLICY and /healthz's HEALTH_CHECKS: jwtsite/conf.py.
 
 # PASSWORDS
 # ------------------------------------------------------------------------------
@@ -215,73 +212,16 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # How many reverse proxies append to X-Forwarded-For; 0 trusts only REMOTE_ADDR,
 # so a client cannot pick the IP its login attempts are counted under.
 NUM_PROXIES = env.int("DJANGO_NUM_PROXIES", default=0)
-# Sent on every response by jwtsite/security.py: no inline script anywhere.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
-    "base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
-)
-# HTML pages under these prefixes get their policy instead. DRF's browsable API
-# and the Swagger UI put a few inline styles in their pages (style="" attributes,
-# a <style> block); scripts stay 'self' there too.
-CONTENT_SECURITY_POLICY_RELAXED = {
-    "/api/": CONTENT_SECURITY_POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"),
-}
+# The Content-Security-Policy sent by jwtsite/security.py: jwtsite/conf.py.
 
 # JWT
 # ------------------------------------------------------------------------------
-ACCESS_TOKEN_LIFETIME = env.int("ACCESS_TOKEN_LIFETIME", default=300)
-REFRESH_TOKEN_LIFETIME = env.int("REFRESH_TOKEN_LIFETIME", default=604800)
-SESSION_MAX_AGE = env.int("SESSION_MAX_AGE", default=2592000)
-REFRESH_REUSE_GRACE = env.int("REFRESH_REUSE_GRACE", default=10)
-JWT_COOKIE_SECURE = env.bool("JWT_COOKIE_SECURE", default=not DEBUG)
-# Never the secret key itself: a key derived for this one purpose (OWASP).
-JWT_SIGNING_KEY = (
-    env.str("JWT_SIGNING_KEY", default="")
-    or salted_hmac("jwtsite.jwt", "signing-key", secret=SECRET_KEY, algorithm="sha256").hexdigest()
-)
-# Clock-skew tolerance on exp, nbf and iat; 0 makes expiry exact.
-JWT_LEEWAY = env.int("JWT_LEEWAY", default=5)
-if not 0 <= JWT_LEEWAY <= 60:
-    raise ImproperlyConfigured(f"JWT_LEEWAY must be between 0 and 60 seconds, not {JWT_LEEWAY}.")
-# When set, every token carries iss / aud and every verifying server requires them.
-JWT_ISSUER = env.str("JWT_ISSUER", default="")
-JWT_AUDIENCE = env.str("JWT_AUDIENCE", default="")
-
-
-def pem_or_path(value: str) -> str:
-    """A PEM given inline, or read from the file it names."""
-    value = value.strip()
-    if not value or value.startswith("-----BEGIN"):
-        return value
-    try:
-        return Path(value).read_text()
-    except OSError as exc:
-        raise ImproperlyConfigured(f"cannot read the key file {value!r}: {exc.strerror}") from exc
-
-
-# HS256 signs and verifies with JWT_SIGNING_KEY. RS256/ES256 sign with
-# JWT_PRIVATE_KEY and verify with its public key, JWT_PUBLIC_KEY, the previous
-# keys of a rotation, or the keys at JWKS_URL; a server without the private key
-# only verifies (accounts/tokens/keys.py).
-JWT_ALGORITHM = env.str("JWT_ALGORITHM", default="HS256")
-JWT_PRIVATE_KEY = pem_or_path(env.str("JWT_PRIVATE_KEY", default=""))
-JWT_PUBLIC_KEY = pem_or_path(env.str("JWT_PUBLIC_KEY", default=""))
-JWT_PREVIOUS_PUBLIC_KEYS = [
-    pem_or_path(path) for path in env.list("JWT_PREVIOUS_PUBLIC_KEY_FILES", default=[]) if path.strip()
-]
-JWKS_URL = env.str("JWKS_URL", default="")
-if JWT_ALGORITHM not in ("HS256", "RS256", "ES256"):
-    raise ImproperlyConfigured(f"JWT_ALGORITHM must be HS256, RS256 or ES256, not {JWT_ALGORITHM!r}.")
-if JWT_ALGORITHM != "HS256" and not (JWT_PRIVATE_KEY or JWT_PUBLIC_KEY or JWKS_URL):
-    raise ImproperlyConfigured(f"JWT_ALGORITHM={JWT_ALGORITHM} needs JWT_PRIVATE_KEY, JWT_PUBLIC_KEY or JWKS_URL.")
-
+# simplejwt's token classes, claims and rotation. Its keys, lifetimes and leeway are
+# accounts' settings (accounts/conf.py): every token is signed and verified by
+# accounts/tokens/keys.py. simplejwt's own backend (rest_framework_simplejwt.state)
+# is never used; without a key it signs nothing, rather than with SECRET_KEY.
 SIMPLE_JWT = {
-    "ALGORITHM": JWT_ALGORITHM,
-    "SIGNING_KEY": JWT_PRIVATE_KEY or JWT_SIGNING_KEY,
-    "VERIFYING_KEY": JWT_PUBLIC_KEY,
-    "ACCESS_TOKEN_LIFETIME": timedelta(seconds=ACCESS_TOKEN_LIFETIME),
-    "REFRESH_TOKEN_LIFETIME": timedelta(seconds=REFRESH_TOKEN_LIFETIME),
-    "LEEWAY": JWT_LEEWAY,
+    "SIGNING_KEY": None,
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": False,
@@ -293,11 +233,13 @@ SIMPLE_JWT = {
     "JTI_CLAIM": "jti",
 }
 
-# Cookie names follow JWT_COOKIE_SECURE at call time (accounts/cookies.py).
-CSRF_COOKIE_SECURE = JWT_COOKIE_SECURE
+# Django's cookies are Secure as the auth cookies are (JWT_COOKIE_SECURE, default: debug off).
+_cookies_secure = env.bool("JWT_COOKIE_SECURE", default=not DEBUG)
+# The auth cookies' names follow JWT_COOKIE_SECURE at call time (accounts/cookies.py).
+CSRF_COOKIE_SECURE = _cookies_secure
 CSRF_FAILURE_VIEW = "jwtsite.views.csrf_failure"
 CSRF_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = JWT_COOKIE_SECURE
+SESSION_COOKIE_SECURE = _cookies_secure
 SESSION_COOKIE_HTTPONLY = True
 # No Django session: nobody signs in through one (the admin rides on the access
 # cookie, accounts/middleware.py); jwtsite/sessions.py keeps nothing and sets no cookie.
@@ -305,103 +247,86 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_ENGINE = "jwtsite.sessions"
 MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
 
-LOGIN_RATE_USERNAME = env.str("LOGIN_RATE_USERNAME", default="5/min")
-LOGIN_RATE_IP = env.str("LOGIN_RATE_IP", default="30/min")
-REGISTER_RATE_IP = env.str("REGISTER_RATE_IP", default="10/hour")
-# Abuse limits (accounts/limits.py): failed sign-ins per username over every IP,
-# and live sessions per user (the oldest revoked when a new one would exceed it).
-LOGIN_FAILURES_USERNAME = env.str("LOGIN_FAILURES_USERNAME", default="20/hour")
-if not re.fullmatch(r"[1-9][0-9]*/[smhd][a-z]*", LOGIN_FAILURES_USERNAME):
-    raise ImproperlyConfigured(f"LOGIN_FAILURES_USERNAME must look like '20/hour', not {LOGIN_FAILURES_USERNAME!r}.")
-MAX_SESSIONS_PER_USER = env.int("MAX_SESSIONS_PER_USER", default=100)
-if MAX_SESSIONS_PER_USER < 1:
-    raise ImproperlyConfigured(f"MAX_SESSIONS_PER_USER must be at least 1, not {MAX_SESSIONS_PER_USER}.")
-# Checks of a signed-in user's password (password change, re-authentication).
-PASSWORD_CHECK_RATE_USER = env.str("PASSWORD_CHECK_RATE_USER", default="5/min")
-PASSWORD_CHECK_RATE_IP = env.str("PASSWORD_CHECK_RATE_IP", default="30/min")
-# Password-reset requests, per address asked for and per client IP.
-PASSWORD_RESET_RATE_EMAIL = env.str("PASSWORD_RESET_RATE_EMAIL", default="5/hour")
-PASSWORD_RESET_RATE_IP = env.str("PASSWORD_RESET_RATE_IP", default="20/hour")
-# Link tokens from emails checked (reset confirmation, email verification), per client IP.
-EMAIL_LINK_RATE_IP = env.str("EMAIL_LINK_RATE_IP", default="60/hour")
-# Verification mails a signed-in user can ask for (resend, email change).
-EMAIL_SEND_RATE_USER = env.str("EMAIL_SEND_RATE_USER", default="5/hour")
-
-# The audit log's rows (accounts/audit.py) are deleted after this many days; the log lines are the logs' business.
-AUDIT_LOG_RETENTION_DAYS = env.int("AUDIT_LOG_RETENTION_DAYS", default=90)
-if AUDIT_LOG_RETENTION_DAYS < 1:
-    raise ImproperlyConfigured(f"AUDIT_LOG_RETENTION_DAYS must be at least 1, not {AUDIT_LOG_RETENTION_DAYS}.")
-
-# SIGN-IN SEAMS: the ways a signed-in user re-authenticates (accounts/reauthentication.py).
-# The sign-in stages other apps add (SIGN_IN_STAGES) default in accounts/conf.py:
-# the installed apps' own (docs/sign-in.md).
-REAUTHENTICATION_METHODS = [
-    "accounts.reauthentication.password",
-    "mfa.reauthentication.passkey",
-    "mfa.reauthentication.code",
-]
-
-# PASSKEYS AND TWO-FACTOR (mfa/; the relying party is SITE_URL, below)
+# APP SETTINGS
 # ------------------------------------------------------------------------------
-# Keys that encrypt TOTP secrets and key the recovery codes' digests: the first
-# protects new ones, every one still reads old ones (rotation: docs/two-factor.md). Empty:
-# derived from DJANGO_SECRET_KEY and DJANGO_SECRET_KEY_FALLBACKS.
-MFA_ENCRYPTION_KEYS = env.list("MFA_ENCRYPTION_KEYS", default=[])
-# The account's label in authenticator apps (the otpauth:// URI's issuer).
-MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="jwtsite")
-# Second-factor codes checked (sign-in, confirming two-factor), per user and per client IP.
-MFA_CODE_RATE_USER = env.str("MFA_CODE_RATE_USER", default="5/min")
-MFA_CODE_RATE_IP = env.str("MFA_CODE_RATE_IP", default="30/min")
-# Wrong second-factor codes after the right password (per user, within LOGIN_FAILURES_USERNAME's
-# window) after which the user is mailed that someone has their password (mfa/failures.py).
-MFA_FAILURE_NOTICE_AFTER = env.int("MFA_FAILURE_NOTICE_AFTER", default=3)
-if MFA_FAILURE_NOTICE_AFTER < 1:
-    raise ImproperlyConfigured(f"MFA_FAILURE_NOTICE_AFTER must be at least 1, not {MFA_FAILURE_NOTICE_AFTER}.")
-# Passkey sign-in ceremonies (options, then the assertion), per client IP.
-PASSKEY_LOGIN_RATE_IP = env.str("PASSKEY_LOGIN_RATE_IP", default="30/min")
-
-# REVOCATION FEED (a verifying-only server on its own database follows the auth server's)
-# ------------------------------------------------------------------------------
-REVOCATION_FEED_URL = env.str("REVOCATION_FEED_URL", default="")
-REVOCATION_FEED_KEY = env.str("REVOCATION_FEED_KEY", default="")
-# Feed reads per key and client IP: 25 followers polling every 0.25 s behind one address (docs/limits.md).
-REVOCATION_FEED_RATE = env.str("REVOCATION_FEED_RATE", default="6000/min")
-# Every process follows the revocations in a background thread (accounts/revocation/):
-# how often it reads them, how old its view may grow before it is stale, and what a
-# verifying-only server on its own database does then ("honour" tokens to expiry, or "refuse").
-REVOCATION_FOLLOW = True
-REVOCATION_POLL_INTERVAL = env.float("REVOCATION_POLL_INTERVAL", default=0.25)
-REVOCATION_STALE_AFTER = env.float("REVOCATION_STALE_AFTER", default=5.0)
-REVOCATION_STALE_POLICY = env.str("REVOCATION_STALE_POLICY", default="honour")
-if REVOCATION_STALE_POLICY not in ("honour", "refuse"):
-    raise ImproperlyConfigured(
-        f"REVOCATION_STALE_POLICY must be 'honour' or 'refuse', not {REVOCATION_STALE_POLICY!r}."
+# The apps' own settings: their defaults are in accounts/conf.py, emails/conf.py,
+# mfa/conf.py and jwtsite/conf.py (site-wide), their checks in each checks.py. A
+# variable that is set becomes the setting of the same name; a value its cast
+# refuses stays text, for the app's check to report with the others.
+vars().update(
+    from_environment(
+        env,
+        {
+            # accounts: sessions and tokens
+            "ACCESS_TOKEN_LIFETIME": as_int,
+            "REFRESH_TOKEN_LIFETIME": as_int,
+            "SESSION_MAX_AGE": as_int,
+            "REFRESH_REUSE_GRACE": as_int,
+            "JWT_COOKIE_SECURE": as_bool,
+            "JWT_SIGNING_KEY": as_str,
+            "JWT_LEEWAY": as_int,
+            "JWT_ISSUER": as_str,
+            "JWT_AUDIENCE": as_str,
+            "JWT_ALGORITHM": as_str,
+            # A PEM, or the path of a file holding one (read by accounts/conf.py).
+            "JWT_PRIVATE_KEY": as_str,
+            "JWT_PUBLIC_KEY": as_str,
+            "JWKS_URL": as_str,
+            "JWT_VERIFIED_CACHE_SIZE": as_int,
+            "USER_CACHE_SIZE": as_int,
+            # accounts: throttles, limits, audit, re-authentication, email verification
+            "LOGIN_RATE_USERNAME": as_str,
+            "LOGIN_RATE_IP": as_str,
+            "REGISTER_RATE_IP": as_str,
+            "PASSWORD_CHECK_RATE_USER": as_str,
+            "PASSWORD_CHECK_RATE_IP": as_str,
+            "LOGIN_FAILURES_USERNAME": as_str,
+            "MAX_SESSIONS_PER_USER": as_int,
+            "AUDIT_LOG_RETENTION_DAYS": as_int,
+            "REAUTH_WINDOW": as_int,
+            "EMAIL_VERIFICATION": as_str,
+            # accounts: the revocation feed and its followers
+            "REVOCATION_FEED_URL": as_str,
+            "REVOCATION_FEED_KEY": as_str,
+            "REVOCATION_FEED_RATE": as_str,
+            "REVOCATION_POLL_INTERVAL": as_float,
+            "REVOCATION_STALE_AFTER": as_float,
+            "REVOCATION_STALE_POLICY": as_str,
+            # providers: external OpenID Connect providers, a JSON list (parsed and checked by providers/)
+            "OIDC_PROVIDERS": as_str,
+            # emails
+            "PASSWORD_RESET_RATE_EMAIL": as_str,
+            "PASSWORD_RESET_RATE_IP": as_str,
+            "EMAIL_LINK_RATE_IP": as_str,
+            "EMAIL_SEND_RATE_USER": as_str,
+            "EMAIL_SIGN_IN": as_bool,
+            "EMAIL_SIGN_IN_CODE_LIFETIME": as_int,
+            # mfa
+            "MFA_ENCRYPTION_KEYS": as_list,
+            "MFA_TOTP_ISSUER": as_str,
+            "MFA_CODE_RATE_USER": as_str,
+            "MFA_CODE_RATE_IP": as_str,
+            "PASSKEY_LOGIN_RATE_IP": as_str,
+            "MFA_FAILURE_NOTICE_AFTER": as_int,
+            # the site (jwtsite/conf.py)
+            "SITE_URL": as_str,
+            "CACHE_OUTAGE_POLICY": as_str,
+        },
     )
-# Verified access tokens kept per process (accounts/tokens/verified_cache.py); 0 turns the cache off.
-JWT_VERIFIED_CACHE_SIZE = env.int("JWT_VERIFIED_CACHE_SIZE", default=1024)
-# Users kept per process for authenticated requests (accounts/users_cache.py: about 0.4 KB
-# each), dropped by the revocation feed when they change; 0 turns the cache off.
-USER_CACHE_SIZE = env.int("USER_CACHE_SIZE", default=10_000)
-if USER_CACHE_SIZE < 0:
-    raise ImproperlyConfigured(f"USER_CACHE_SIZE must be 0 (off) or more, not {USER_CACHE_SIZE}.")
+)
+# The previous public keys of a rotation: PEMs, or the files holding them.
+if "JWT_PREVIOUS_PUBLIC_KEY_FILES" in env:
+    JWT_PREVIOUS_PUBLIC_KEYS = env.list("JWT_PREVIOUS_PUBLIC_KEY_FILES")
 
-# ACCOUNT LIFECYCLE: email, password reset, verification, re-authentication
+# MAIL (Django's settings; the emails app's own are in emails/conf.py)
 # ------------------------------------------------------------------------------
-# The public origin: links in emails, and the WebAuthn relying party (its host).
-SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
 # https://django-environ.readthedocs.io/en/latest/types.html#environ-env-email-url
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="jwtsite <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
-EMAIL_VERIFICATION = env.str("EMAIL_VERIFICATION", default="optional")
-if EMAIL_VERIFICATION not in ("optional", "mandatory"):
-    raise ImproperlyConfigured(f"EMAIL_VERIFICATION must be 'optional' or 'mandatory', not {EMAIL_VERIFICATION!r}.")
 # Django's own setting: how long a password-reset (and here an email-verification) link lives.
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
-EMAIL_SIGN_IN = env.bool("EMAIL_SIGN_IN", default=False)
-# Seconds after a sign-in or re-authentication during which sensitive actions are allowed.
-REAUTH_WINDOW = env.int("REAUTH_WINDOW", default=300)
 
 # TASKS: mail and periodic work (docs/tasks.md)
 # ------------------------------------------------------------------------------

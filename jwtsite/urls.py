@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/", include("posts.urls")),
     path("api/", include("emails.urls")),
     path("api/", include("mfa.urls")),
+    path("api/", include("providers.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path(".well-known/jwks.json", JwksView.as_view(), name="jwks"),

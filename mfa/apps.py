@@ -7,3 +7,6 @@ class MfaConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "mfa"
     verbose_name = "Passkeys and two-factor"
+
+    def ready(self) -> None:
+        from mfa import checks  # noqa: F401 - registers the checks of mfa's settings

@@ -21,6 +21,8 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.utils.crypto import salted_hmac
 
+from mfa import conf
+
 TOTP_SECRET_SALT = "jwtsite.mfa.totp-secret"
 RECOVERY_CODE_SALT = "jwtsite.mfa.recovery-code"
 
@@ -31,7 +33,7 @@ class SecretUnreadable(Exception):
 
 def configured_keys() -> tuple[str, ...]:
     """The configured key material, newest first (read at call time)."""
-    keys = [key for key in settings.MFA_ENCRYPTION_KEYS if key]
+    keys = [key for key in conf.MFA_ENCRYPTION_KEYS if key]
     if not keys:
         keys = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
     return tuple(keys)

@@ -12,13 +12,11 @@ toward the ceiling too; it involves no password, so it sends no notice.
 
 import time
 
-from django.conf import settings
-
 from accounts import audit as accounts_audit
 from accounts import failed_sign_ins, rates, signals
 from accounts.client import ClientInfo
 from accounts.models import User
-from mfa import audit
+from mfa import audit, conf
 
 
 def second_factor_failed(
@@ -32,7 +30,7 @@ def second_factor_failed(
     failed_sign_ins.sign_in_failed(username=user.get_username(), client=client, reservation=reservation)
     _, window = failed_sign_ins.failure_ceiling()
     failures = rates.increment(f"second_factor_failures:{user.pk}:{int(time.time() // window)}", window)
-    if failures == settings.MFA_FAILURE_NOTICE_AFTER:
+    if failures == conf.MFA_FAILURE_NOTICE_AFTER:
         signals.security_event.send(
             sender=User, user=user, kind="second_factor_failed", client=client, failures=failures
         )

@@ -1,11 +1,11 @@
 """Throttles of passkey sign-in and of every endpoint that checks a second-factor code (rates in settings)."""
 
-from django.conf import settings
 from rest_framework.request import Request
 
 from accounts import rates
 from accounts.client import ClientInfo
 from accounts.throttles import PerIPThrottle, PerUserThrottle
+from mfa import conf
 
 
 class CodeUserThrottle(PerUserThrottle):
@@ -17,6 +17,7 @@ class CodeUserThrottle(PerUserThrottle):
 
     scope = "mfa_code_user"
     rate_setting = "MFA_CODE_RATE_USER"
+    rate_settings = conf
 
     def __init__(self, user_id: int | None = None) -> None:
         self.user_id = user_id
@@ -31,6 +32,7 @@ class CodeIPThrottle(PerIPThrottle):
 
     scope = "mfa_code_ip"
     rate_setting = "MFA_CODE_RATE_IP"
+    rate_settings = conf
 
 
 class PasskeyLoginOptionsIPThrottle(PerIPThrottle):
@@ -38,6 +40,7 @@ class PasskeyLoginOptionsIPThrottle(PerIPThrottle):
 
     scope = "passkey_login_options_ip"
     rate_setting = "PASSKEY_LOGIN_RATE_IP"
+    rate_settings = conf
 
 
 class PasskeyLoginIPThrottle(PerIPThrottle):
@@ -45,6 +48,7 @@ class PasskeyLoginIPThrottle(PerIPThrottle):
 
     scope = "passkey_login_ip"
     rate_setting = "PASSKEY_LOGIN_RATE_IP"
+    rate_settings = conf
 
 
 CODE_THROTTLES = [CodeUserThrottle, CodeIPThrottle]
@@ -66,7 +70,10 @@ def code_attempt_wait_for(*, client: ClientInfo, user_id: int) -> float | None:
     if client.ip_address is not None:
         counted.append((CodeIPThrottle, client.ip_address))
     waits = [
-        rates.hit(f"throttle_{throttle.scope}_{ident}", rates.Rate.parse(getattr(settings, throttle.rate_setting)))
+        rates.hit(
+            f"throttle_{throttle.scope}_{ident}",
+            rates.Rate.parse(getattr(throttle.rate_settings, throttle.rate_setting)),
+        )
         for throttle, ident in counted
     ]
     waits = [wait or 0.0 for wait in waits if wait is not None]

@@ -30,12 +30,12 @@ Made like accounts/revocation/triggers.py: from the models' ``_meta``, again
 after every ``migrate`` (``post_migrate``), dropped while migrations run.
 """
 
-from django.conf import settings
 from django.db import connections
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import Model
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
+from accounts import conf
 from accounts.revocation.models import Revocation
 
 SUPPORTED = ("sqlite", "postgresql")
@@ -113,7 +113,7 @@ def statements(
     )
     live = f"{current_token} = NEW.{token} AND {revoked_at} IS NULL"
     # Kept as long as a revocation is (store.until_for): when the last access token it can affect has expired.
-    keep = int(settings.ACCESS_TOKEN_LIFETIME + settings.JWT_LEEWAY + 1)
+    keep = int(conf.ACCESS_TOKEN_LIFETIME + conf.JWT_LEEWAY + 1)
     if connection.vendor == "sqlite":
         # Django keeps SQLite datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC.
         now, until = "strftime('%Y-%m-%d %H:%M:%f', 'now')", f"strftime('%Y-%m-%d %H:%M:%f', 'now', '+{keep} seconds')"

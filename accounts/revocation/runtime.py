@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
 
-from accounts import users_cache
+from accounts import conf, users_cache
 from accounts.revocation import store
 from accounts.revocation.follower import RECONCILE_INTERVAL, DatabaseSource, FeedSource, Follower, RedisAnnouncer
 from accounts.revocation.revoked_set import RevocationView
@@ -58,7 +58,7 @@ class RevocationsUnavailable(exceptions.APIException):
 
 def feed_mode() -> bool:
     """Whether this server follows the auth server's feed (a verifying-only server on its own database)."""
-    return bool(settings.REVOCATION_FEED_URL)
+    return bool(conf.REVOCATION_FEED_URL)
 
 
 def check(sid: str, user_id: int, ver: int) -> bool:
@@ -74,7 +74,7 @@ def check(sid: str, user_id: int, ver: int) -> bool:
         return True
     _process.report_stale()
     if feed_mode():
-        if settings.REVOCATION_STALE_POLICY == REFUSE:
+        if conf.REVOCATION_STALE_POLICY == REFUSE:
             raise RevocationsUnavailable()
         return False
     # The user's floor is checked by the user row, which authentication reads from the database meanwhile.
@@ -166,10 +166,8 @@ class _Process:
         with self._lock:
             if self.view is not None:
                 return self.view
-            following = settings.REVOCATION_FOLLOW
-            view = RevocationView(
-                stale_after=settings.REVOCATION_STALE_AFTER, following=following, on_users=_users_changed
-            )
+            following = conf.REVOCATION_FOLLOW
+            view = RevocationView(stale_after=conf.REVOCATION_STALE_AFTER, following=following, on_users=_users_changed)
             if following:
                 self._start_follower(view)
             self.view = view
@@ -179,17 +177,14 @@ class _Process:
 
     def _start_follower(self, view: RevocationView) -> None:
         redis_url = None if feed_mode() else _redis_url()
-        if feed_mode():
-            source = FeedSource(settings.REVOCATION_FEED_URL, settings.REVOCATION_FEED_KEY)
-        else:
-            source = DatabaseSource()
+        source = FeedSource(conf.REVOCATION_FEED_URL, conf.REVOCATION_FEED_KEY) if feed_mode() else DatabaseSource()
         if redis_url:
             self.announcer = RedisAnnouncer(redis_url, _channel(redis_url), on_announcement=self._wake)
         announcer = self.announcer
         self.follower = Follower(
             view,
             source,
-            interval=settings.REVOCATION_POLL_INTERVAL,
+            interval=conf.REVOCATION_POLL_INTERVAL,
             slow_interval=lambda: RECONCILE_INTERVAL if announcer is not None and announcer.listening else None,
             on_stale=lambda reason: self.report_stale(reason),
             on_current=self.report_current,
@@ -214,7 +209,7 @@ class _Process:
             announcer.announce()
 
     def _announcer_only(self) -> RedisAnnouncer | None:
-        if not settings.REVOCATION_FOLLOW or feed_mode() or not (redis_url := _redis_url()):
+        if not conf.REVOCATION_FOLLOW or feed_mode() or not (redis_url := _redis_url()):
             return None
         self.announcer = RedisAnnouncer(redis_url, _channel(redis_url), on_announcement=self._wake)
         return self.announcer
@@ -227,7 +222,7 @@ class _Process:
         logger.error(
             "revocation view stale (%s since the last sync; source: %s): %s",
             "never synced" if age is None else f"{age:.1f} s",
-            "feed " + settings.REVOCATION_FEED_URL if feed_mode() else "database",
+            "feed " + conf.REVOCATION_FEED_URL if feed_mode() else "database",
             reason or (self.follower.last_error if self.follower else None) or "no sync within the bound",
         )
 

@@ -19,11 +19,11 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from accounts import conf
 from accounts.revocation.models import Revocation
 
 # A revoking transaction commits within this many seconds of drawing its id, or its row may be missed.
@@ -84,7 +84,7 @@ def until_for(now: datetime) -> datetime:
     Access tokens live ``ACCESS_TOKEN_LIFETIME``; verifiers accept them for
     ``JWT_LEEWAY`` more; one second covers the whole-second rounding of ``iat``.
     """
-    return now + timedelta(seconds=settings.ACCESS_TOKEN_LIFETIME + settings.JWT_LEEWAY + 1)
+    return now + timedelta(seconds=conf.ACCESS_TOKEN_LIFETIME + conf.JWT_LEEWAY + 1)
 
 
 def record_sessions(sessions: QuerySet, now: datetime) -> Entries:

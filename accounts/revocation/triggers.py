@@ -16,12 +16,11 @@ them back, matching the model. SQLite and PostgreSQL only; on another database
 the user cache stays off (``supported``).
 """
 
-from django.conf import settings
 from django.db import connections
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import Model
 
-from accounts import sql
+from accounts import conf, sql
 from accounts.models import User
 from accounts.revocation.models import Revocation
 
@@ -101,7 +100,7 @@ def statements(connection, user_model: type[Model] = User, revocation_model: typ
         revocations, ", ".join(quote(revocation_model._meta.get_field(name).column) for name in _RECORD_FIELDS)
     )
     # Kept as long as a revocation is: no reader that is still current can be further behind.
-    keep = int(settings.ACCESS_TOKEN_LIFETIME + settings.JWT_LEEWAY + 1)
+    keep = int(conf.ACCESS_TOKEN_LIFETIME + conf.JWT_LEEWAY + 1)
     columns = ", ".join(cached)
     if connection.vendor == "sqlite":
         changed = " OR ".join(f"OLD.{column} IS NOT NEW.{column}" for column in cached)

@@ -2,7 +2,6 @@
 
 import hmac
 
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
@@ -15,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import conf
 from accounts.revocation import store
 from accounts.throttles import RevocationFeedThrottle
 from jwtsite.openapi import errors
@@ -35,7 +35,7 @@ class RevocationFeedKeyAuthentication(BaseAuthentication):
     """``Authorization: Bearer <REVOCATION_FEED_KEY>``; with no key configured the feed is closed."""
 
     def authenticate(self, request: Request) -> tuple[FeedReader, None]:
-        key = settings.REVOCATION_FEED_KEY
+        key = conf.REVOCATION_FEED_KEY
         scheme, _space, presented = request.headers.get("Authorization", "").partition(" ")
         if not key or scheme != "Bearer" or not hmac.compare_digest(presented.encode(), key.encode()):
             raise exceptions.AuthenticationFailed(FEED_KEY_REQUIRED, code="feed_key_invalid")

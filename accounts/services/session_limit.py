@@ -7,10 +7,9 @@ the feed too), so no script can grow one user's session list without limit.
 
 from datetime import datetime
 
-from django.conf import settings
 from django.db import transaction
 
-from accounts import audit
+from accounts import audit, conf
 from accounts.client import ClientInfo
 from accounts.models import Session, User
 from accounts.services.revoking import revoke_sessions
@@ -29,7 +28,7 @@ def live_sessions_bound(
     the caller's transaction); each is audited (``session_revoked``, ``"by": "session_limit"``)
     once the transaction commits. One query when nothing is over the bound.
     """
-    keep = settings.MAX_SESSIONS_PER_USER - 1  # besides the new one
+    keep = conf.MAX_SESSIONS_PER_USER - 1  # besides the new one
     older = Session.objects.live().filter(user=user).exclude(pk=session.pk).order_by("-created_at", "-pk")
     excess = list(older.values_list("pk", flat=True)[keep:])
     if not excess:

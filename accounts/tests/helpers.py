@@ -3,7 +3,6 @@
 from http.cookies import Morsel
 
 import jwt
-from django.conf import settings
 
 from accounts import conf
 
@@ -17,10 +16,8 @@ def refresh_cookie(response) -> Morsel:
 
 
 def claims_of(raw_token: str, audience: str | None = None) -> dict:
-    return jwt.decode(raw_token, settings.SIMPLE_JWT["SIGNING_KEY"], algorithms=["HS256"], audience=audience)
+    return jwt.decode(raw_token, conf.JWT_SIGNING_KEY, algorithms=["HS256"], audience=audience)
 
 
 def sign(payload: dict, key: str | None = None, algorithm: str = "HS256", headers: dict | None = None) -> str:
-    return jwt.encode(
-        payload, settings.SIMPLE_JWT["SIGNING_KEY"] if key is None else key, algorithm=algorithm, headers=headers
-    )
+    return jwt.encode(payload, conf.JWT_SIGNING_KEY if key is None else key, algorithm=algorithm, headers=headers)

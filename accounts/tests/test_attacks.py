@@ -78,9 +78,8 @@ def craft(header: dict, payload: dict | str, key: bytes | None = None) -> str:
 
 
 def signing_key() -> bytes:
-    from django.conf import settings
 
-    return settings.SIMPLE_JWT["SIGNING_KEY"].encode()
+    return conf.JWT_SIGNING_KEY.encode()
 
 
 def timed(call):

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import audit
+from accounts import audit, conf
 from accounts.models import AuditEvent, Session, User
 from accounts.tests.admin_forms import link
 from accounts.tests.factories import DEFAULT_PASSWORD
@@ -114,17 +114,22 @@ class TestRetention:
             assert audit.audit_events_delete_expired(batch_size=2, now=now) == 5
         assert [row.at for row in AuditEvent.objects.all()] == [now - timedelta(days=29)]
 
-    def test_the_retention_must_be_a_day_at_least(self):
-        from jwtsite.tests.test_site import run_python
+    def test_the_retention_must_be_a_day_at_least(self, settings):
+        from django.core.checks import run_checks
 
-        result = run_python("import jwtsite.settings", AUDIT_LOG_RETENTION_DAYS="0", DJANGO_DEBUG="1")
-        assert result.returncode != 0
-        assert "AUDIT_LOG_RETENTION_DAYS must be at least 1" in result.stderr
+        from jwtsite.app_settings import CONFIGURATION
+
+        settings.AUDIT_LOG_RETENTION_DAYS = 0
+        (message,) = run_checks(tags=[CONFIGURATION])
+        assert (message.id, message.msg) == (
+            "accounts.E009",
+            "AUDIT_LOG_RETENTION_DAYS must be a whole number 1 or more, not 0.",
+        )
 
     def test_the_daily_clean_up_runs_it(self, settings):
         from django.core.management import call_command
 
-        AuditEvent.objects.create(at=timezone.now() - timedelta(days=settings.AUDIT_LOG_RETENTION_DAYS + 1), event="x")
+        AuditEvent.objects.create(at=timezone.now() - timedelta(days=conf.AUDIT_LOG_RETENTION_DAYS + 1), event="x")
         call_command("cleanup_sessions", stdout=open("/dev/null", "w"))  # noqa: SIM115
         assert not AuditEvent.objects.exists()
 

@@ -68,7 +68,7 @@ class TestClaims:
 
     @pytest.mark.parametrize(
         "claims",
-        [{"auth_time": "yesterday"}, {"auth_time": True}, {"amr": "pwd"}, {"amr": ["sms"]}, {"amr": [["pwd"]]}],
+        [{"auth_time": "yesterday"}, {"auth_time": True}, {"amr": "pwd"}, {"amr": ["sms-ish"]}, {"amr": [["pwd"]]}],
     )
     def test_malformed_claims_are_refused(self, auth_client, claims):
         valid = claims_of(auth_client.cookies["__Host-access_token"].value)

@@ -137,5 +137,6 @@ class TestDeletingAUser:
 # record, the sessions' ids, revoking them, the blacklist; deleting the sessions,
 # the blacklisted and the outstanding token records; then the deletion collector:
 # the users' rows, one DELETE per table of theirs (admin log, groups,
-# permissions, sessions, passkeys, two-factor, sign-in codes, posts...) and the users.
-DELETE_TWO_USERS_STATEMENTS = 29
+# permissions, sessions, passkeys, two-factor, sign-in codes, linked identities,
+# provider trips, posts...) and the users.
+DELETE_TWO_USERS_STATEMENTS = 31

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework_simplejwt import tokens as simplejwt_tokens
 
-from accounts import services
+from accounts import conf, services
 from accounts.client import ClientInfo
 from accounts.models import Session, User
 from accounts.revocation import runtime
@@ -84,7 +84,7 @@ def test_only_the_exact_string_hits(access, decodes):
 def test_an_entry_is_dropped_when_its_token_expires(access, decodes, clock, settings):
     assert me(access).status_code == HTTPStatus.OK
     # One clock for the cache and for simplejwt's own expiry check.
-    clock.set(claims_of(access)["exp"] + settings.JWT_LEEWAY)
+    clock.set(claims_of(access)["exp"] + conf.JWT_LEEWAY)
     response = me(access)
     assert response.status_code == HTTPStatus.UNAUTHORIZED
     assert response.json()["code"] == "token_not_valid"
@@ -94,7 +94,7 @@ def test_an_entry_is_dropped_when_its_token_expires(access, decodes, clock, sett
 
 def test_the_leeway_keeps_an_entry_as_long_as_verification_would(access, clock, settings):
     me(access)
-    clock.set(claims_of(access)["exp"] + settings.JWT_LEEWAY - 1, tick=False)
+    clock.set(claims_of(access)["exp"] + conf.JWT_LEEWAY - 1, tick=False)
     assert keys.token_backend().verified_tokens.get(access) is not None
 
 

@@ -12,13 +12,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken, Token
 
+from accounts import conf
 from accounts.tokens import keys
 
 SESSION_CLAIM = "sid"
@@ -33,7 +33,37 @@ PASSWORD, ONE_TIME_CODE, PASSKEY, RECOVERY_CODE = "pwd", "otp", "webauthn", "rec
 # A code mailed to the user (EMAIL_SIGN_IN). RFC 8176 has no value for email; not "otp", which here
 # means the second factor (mfa/permissions.py counts it as one) and an emailed code is not that.
 EMAIL_CODE = "email"
-AUTH_METHODS = frozenset({PASSWORD, ONE_TIME_CODE, PASSKEY, RECOVERY_CODE, EMAIL_CODE})
+# An external OpenID Connect provider vouched for the user (providers/), and what such a provider may
+# assert it checked: RFC 8176's registered values, kept in the session's amr after "ext".
+EXTERNAL = "ext"
+PROVIDER_ASSERTED_METHODS = frozenset(
+    {
+        "face",
+        "fpt",
+        "geo",
+        "hwk",
+        "iris",
+        "kba",
+        "mca",
+        "mfa",
+        "otp",
+        "pin",
+        "pop",
+        "pwd",
+        "rba",
+        "retina",
+        "sc",
+        "sms",
+        "swk",
+        "tel",
+        "user",
+        "vbm",
+        "wia",
+    }
+)
+AUTH_METHODS = (
+    frozenset({PASSWORD, ONE_TIME_CODE, PASSKEY, RECOVERY_CODE, EMAIL_CODE, EXTERNAL}) | PROVIDER_ASSERTED_METHODS
+)
 
 
 class SessionClaimsMixin:
@@ -86,6 +116,9 @@ class SessionClaimsMixin:
 class SessionAccessToken(SessionClaimsMixin, AccessToken):
     """An access token of a login session (``token_type: access``)."""
 
+    # accounts' setting, not simplejwt's (SIMPLE_JWT names no lifetime): read when a token is made.
+    lifetime = property(lambda self: conf.access_lifetime())
+
 
 class SessionRefreshToken(SessionClaimsMixin, Token):
     """A refresh token of a login session (``token_type: refresh``).
@@ -96,7 +129,7 @@ class SessionRefreshToken(SessionClaimsMixin, Token):
     """
 
     token_type = "refresh"
-    lifetime = api_settings.REFRESH_TOKEN_LIFETIME
+    lifetime = property(lambda self: conf.refresh_lifetime())
 
 
 @dataclass(frozen=True)
@@ -146,10 +179,10 @@ def encode(token_class: type[Token], claims: Claims) -> str:
         token.payload[AUTH_TIME_CLAIM] = to_epoch(claims.auth_time)
         token.payload[AMR_CLAIM] = list(claims.amr)
     # Verified by the key ring's backend (accounts/tokens/keys.py), which requires them when set.
-    if settings.JWT_ISSUER:
-        token.payload["iss"] = settings.JWT_ISSUER
-    if settings.JWT_AUDIENCE:
-        token.payload["aud"] = settings.JWT_AUDIENCE
+    if conf.JWT_ISSUER:
+        token.payload["iss"] = conf.JWT_ISSUER
+    if conf.JWT_AUDIENCE:
+        token.payload["aud"] = conf.JWT_AUDIENCE
     return str(token)
 
 

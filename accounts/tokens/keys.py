@@ -17,13 +17,13 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.exceptions import TokenBackendError
 
+from accounts import conf
 from accounts.tokens.verified_cache import VerifiedTokenCache
 
 SYMMETRIC_ALGORITHMS = frozenset({"HS256"})
@@ -69,17 +69,17 @@ def load_public_key(pem: str) -> Any:
 
 
 def build_key_ring() -> KeyRing:
-    """Reads the JWT_* settings (see jwtsite/settings.py, "JWT")."""
-    algorithm = settings.JWT_ALGORITHM
+    """Reads the JWT_* settings (accounts/conf.py)."""
+    algorithm = conf.JWT_ALGORITHM
     if algorithm in SYMMETRIC_ALGORITHMS:
-        return KeyRing(algorithm=algorithm, signing_key=settings.JWT_SIGNING_KEY)
+        return KeyRing(algorithm=algorithm, signing_key=conf.JWT_SIGNING_KEY)
 
-    public_pems = list(settings.JWT_PREVIOUS_PUBLIC_KEYS)
+    public_pems = list(conf.JWT_PREVIOUS_PUBLIC_KEYS)
     signing_key = current_kid = None
-    if settings.JWT_PRIVATE_KEY:
-        private_key = serialization.load_pem_private_key(settings.JWT_PRIVATE_KEY.encode(), password=None)
+    if conf.JWT_PRIVATE_KEY:
+        private_key = serialization.load_pem_private_key(conf.JWT_PRIVATE_KEY.encode(), password=None)
         public_key = private_key.public_key()
-        signing_key = settings.JWT_PRIVATE_KEY
+        signing_key = conf.JWT_PRIVATE_KEY
         current_kid = thumbprint(public_key)
         public_pems.insert(
             0,
@@ -87,15 +87,15 @@ def build_key_ring() -> KeyRing:
                 serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
             ).decode(),
         )
-    if settings.JWT_PUBLIC_KEY:
-        public_pems.insert(0, settings.JWT_PUBLIC_KEY)
+    if conf.JWT_PUBLIC_KEY:
+        public_pems.insert(0, conf.JWT_PUBLIC_KEY)
     verifying_keys = {thumbprint(load_public_key(pem)): pem for pem in public_pems}
     return KeyRing(
         algorithm=algorithm,
         signing_key=signing_key,
         current_kid=current_kid,
         verifying_keys=verifying_keys,
-        jwks_url=settings.JWKS_URL or None,
+        jwks_url=conf.JWKS_URL or None,
     )
 
 
@@ -119,13 +119,13 @@ class KeyRingTokenBackend(TokenBackend):
             signing_key=ring.signing_key,
             verifying_key="",
             jwk_url=ring.jwks_url,
-            leeway=settings.JWT_LEEWAY,
-            audience=settings.JWT_AUDIENCE or None,
-            issuer=settings.JWT_ISSUER or None,
+            leeway=conf.JWT_LEEWAY,
+            audience=conf.JWT_AUDIENCE or None,
+            issuer=conf.JWT_ISSUER or None,
         )
         self.ring = ring
         # Tokens verified with exactly these keys and settings; a new backend starts empty.
-        self.verified_tokens = VerifiedTokenCache(max_size=settings.JWT_VERIFIED_CACHE_SIZE, leeway=settings.JWT_LEEWAY)
+        self.verified_tokens = VerifiedTokenCache(max_size=conf.JWT_VERIFIED_CACHE_SIZE, leeway=conf.JWT_LEEWAY)
         if self.jwks_client is not None:
             self.jwks_client = jwt.PyJWKClient(ring.jwks_url, timeout=JWKS_TIMEOUT_SECONDS)
 
@@ -158,16 +158,16 @@ def _backend_for(settings_key: tuple) -> KeyRingTokenBackend:
 
 def _settings_key() -> tuple:
     return (
-        settings.JWT_ALGORITHM,
-        settings.JWT_SIGNING_KEY,
-        settings.JWT_PRIVATE_KEY,
-        settings.JWT_PUBLIC_KEY,
-        tuple(settings.JWT_PREVIOUS_PUBLIC_KEYS),
-        settings.JWKS_URL,
-        settings.JWT_LEEWAY,
-        settings.JWT_ISSUER,
-        settings.JWT_AUDIENCE,
-        settings.JWT_VERIFIED_CACHE_SIZE,
+        conf.JWT_ALGORITHM,
+        conf.JWT_SIGNING_KEY,
+        conf.JWT_PRIVATE_KEY,
+        conf.JWT_PUBLIC_KEY,
+        tuple(conf.JWT_PREVIOUS_PUBLIC_KEYS),
+        conf.JWKS_URL,
+        conf.JWT_LEEWAY,
+        conf.JWT_ISSUER,
+        conf.JWT_AUDIENCE,
+        conf.JWT_VERIFIED_CACHE_SIZE,
     )
 
 

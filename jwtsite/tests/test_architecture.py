@@ -1,7 +1,7 @@
 """The house drawing's arrows go one way: an app imports only the apps below it.
 
 accounts is the core (users, sessions, tokens); the capabilities built on it
-(emails, mfa, posts) may import it, never the reverse, nor each other. accounts
+(emails, mfa, posts, providers) may import it, never the reverse, nor each other. accounts
 asks them through its seams instead (accounts/signals.py, SIGN_IN_STAGES,
 REAUTHENTICATION_METHODS), and they tell each other through accounts/signals.py
 (mfa's security notices reach emails as ``security_event``).
@@ -22,6 +22,7 @@ ALLOWED = {
     "posts": {"jwtsite", "accounts"},
     # The task worker and the periodic work it runs: it calls every app's cleanup, none calls it.
     "jobs": {"jwtsite", "accounts", "emails", "mfa"},
+    "providers": {"jwtsite", "accounts"},
 }
 PROJECT_APPS = set(ALLOWED)
 

@@ -8,6 +8,7 @@ import pytest
 from django.core.files.uploadhandler import MemoryFileUploadHandler
 from django.urls import reverse
 
+from accounts import conf as accounts_conf
 from accounts import rates
 
 pytestmark = pytest.mark.django_db
@@ -148,6 +149,6 @@ class TestRevocationFeedThrottle:
         assert self.read(api_client, ip="192.0.2.2").status_code == HTTPStatus.OK
 
     def test_the_default_never_starves_the_followers_of_a_busy_server(self, settings):
-        rate = rates.Rate.parse(settings.REVOCATION_FEED_RATE)
-        followers_polling = 25 / settings.REVOCATION_POLL_INTERVAL  # reads a second, 25 processes behind one IP
+        rate = rates.Rate.parse(accounts_conf.REVOCATION_FEED_RATE)
+        followers_polling = 25 / accounts_conf.REVOCATION_POLL_INTERVAL  # reads a second, 25 processes behind one IP
         assert rate.count / rate.period >= followers_polling

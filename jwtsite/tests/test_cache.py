@@ -192,12 +192,28 @@ class TestRedisComesBack:
 @pytest.mark.parametrize(
     ("variable", "value", "message"),
     [
-        ("CACHE_OUTAGE_POLICY", "sometimes", "CACHE_OUTAGE_POLICY must be 'open' or 'closed', not 'sometimes'."),
-        ("MAX_SESSIONS_PER_USER", "0", "MAX_SESSIONS_PER_USER must be at least 1, not 0."),
-        ("LOGIN_FAILURES_USERNAME", "often", "LOGIN_FAILURES_USERNAME must look like '20/hour', not 'often'."),
+        (
+            "CACHE_OUTAGE_POLICY",
+            "sometimes",
+            "CACHE_OUTAGE_POLICY must be 'open' or 'closed', not 'sometimes'. (jwtsite.E001)",
+        ),
+        (
+            "MAX_SESSIONS_PER_USER",
+            "0",
+            "MAX_SESSIONS_PER_USER must be a whole number 1 or more, not 0. (accounts.E007)",
+        ),
+        (
+            "LOGIN_FAILURES_USERNAME",
+            "often",
+            "LOGIN_FAILURES_USERNAME must look like '20/hour' (1 or more per s, min, hour or day), not 'often'. "
+            "(accounts.E006)",
+        ),
     ],
 )
 def test_a_misconfigured_limit_refuses_to_start(variable, value, message):
     result = run_python("import jwtsite.wsgi", DJANGO_DEBUG="1", **{variable: value})
     assert result.returncode == 1
-    assert result.stderr.strip().splitlines() == [f"jwtsite: {message}"]
+    assert result.stderr.strip().splitlines() == [
+        f"jwtsite: {message}",
+        "jwtsite: python manage.py check lists them with hints.",
+    ]

@@ -146,7 +146,8 @@ class TestSettingsSafety:
     def test_debug_mode_starts_with_the_named_insecure_key(self):
         result = run_python(
             "import django; django.setup(); from django.conf import settings;"
-            "print(settings.SECRET_KEY); print(settings.SIMPLE_JWT['SIGNING_KEY'] != settings.SECRET_KEY)",
+            "from accounts import conf;"
+            "print(settings.SECRET_KEY); print(conf.JWT_SIGNING_KEY != settings.SECRET_KEY)",
             DJANGO_SETTINGS_MODULE="jwtsite.settings",
             DJANGO_DEBUG="1",
         )

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from fido2 import cbor
 from fido2.cose import CoseKey
 from fido2.server import Fido2Server
@@ -41,6 +40,8 @@ from fido2.webauthn import (
     UserVerificationRequirement,
 )
 
+from jwtsite import conf as site_conf
+from mfa import conf
 from mfa.exceptions import (
     CeremonyTypeMismatch,
     ChallengeInvalid,
@@ -64,11 +65,11 @@ class RelyingParty:
 
 def relying_party() -> RelyingParty:
     """This site as a WebAuthn relying party, from ``SITE_URL`` (read at call time)."""
-    url = urlsplit(settings.SITE_URL)
+    url = urlsplit(site_conf.SITE_URL)
     host = (url.hostname or "").lower()
     default_port = {"http": 80, "https": 443}.get(url.scheme)
     origin = f"{url.scheme}://{host}" + (f":{url.port}" if url.port and url.port != default_port else "")
-    return RelyingParty(id=host, origin=origin, name=settings.MFA_TOTP_ISSUER)
+    return RelyingParty(id=host, origin=origin, name=conf.MFA_TOTP_ISSUER)
 
 
 @dataclass(frozen=True)

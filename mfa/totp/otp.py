@@ -10,8 +10,9 @@ from datetime import datetime
 
 import pyotp
 import segno
-from django.conf import settings
 from django.utils import timezone
+
+from mfa import conf
 
 DIGITS = 6
 PERIOD = 30  # seconds
@@ -26,7 +27,7 @@ def new_secret() -> str:
 
 def provisioning_uri(*, secret: str, account_name: str) -> str:
     """The ``otpauth://totp/...`` URI an authenticator app reads (from the QR code or typed in)."""
-    return _totp(secret).provisioning_uri(name=account_name, issuer_name=settings.MFA_TOTP_ISSUER)
+    return _totp(secret).provisioning_uri(name=account_name, issuer_name=conf.MFA_TOTP_ISSUER)
 
 
 def qr_svg(uri: str) -> str:

@@ -50,6 +50,8 @@ export const paths = {
   totp: '/api/auth/totp/',
   totpConfirm: '/api/auth/totp/confirm/',
   recoveryCodes: '/api/auth/recovery-codes/',
+  providers: '/api/auth/providers/',
+  identities: '/api/auth/identities/',
   me: '/api/me/',
   posts: '/api/posts/',
 };

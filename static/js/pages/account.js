@@ -3,6 +3,7 @@
 // Sensitive actions go through reauth.js, which asks for the password (or a
 // passkey) again when the sign-in is not recent.
 import './account-mfa.js';
+import './account-providers.js';
 import { SignedOut, api, json, paths, requireUser } from '../api.js';
 import { sensitive } from '../reauth.js';
 import { announceAt, busy, clearErrors, formData, showErrors, tooManyText } from '../ui.js';

@@ -9,6 +9,7 @@ import { announce, showErrors } from '../ui.js';
 import { describeWebAuthnError, webauthnSupported } from '../webauthn.js';
 import { keepNextOn, nextPath, submitTo } from './auth-form.js';
 import { askForSecondFactor } from './login-second-factor.js';
+import { showProviderError, showProviders } from './login-providers.js';
 
 // Goes to ?next= once, whichever gets there first: this form, a passkey, a sign-in
 // in another tab, or the check at load finding a session (which may answer just
@@ -31,6 +32,13 @@ submitTo(form, paths.login, {
   },
 });
 keepNextOn(document.getElementById('register-link'));
+showProviderError(form);
+// Back from a provider with two-factor on: the held sign-in (its httpOnly cookie) waits for the code.
+if (new URLSearchParams(window.location.search).get('second_factor') === '1') {
+  askForSecondFactor(form);
+} else {
+  showProviders();
+}
 onSessionChange({ signedIn: () => leave('replace') });
 
 const passkeyButton = document.getElementById('passkey-login');

@@ -1,0 +1,16 @@
+"""URLs of the external sign-in API (mounted at /api/)."""
+
+from django.urls import path
+
+from providers import views
+
+app_name = "providers"
+
+urlpatterns = [
+    path("auth/providers/", views.ProviderListView.as_view(), name="providers"),
+    path("auth/providers/<str:provider_id>/login/", views.ProviderLoginView.as_view(), name="login"),
+    path("auth/providers/<str:provider_id>/callback/", views.ProviderCallbackView.as_view(), name="callback"),
+    path("auth/providers/<str:provider_id>/link/", views.ProviderLinkView.as_view(), name="link"),
+    path("auth/identities/", views.IdentityListView.as_view(), name="identities"),
+    path("auth/identities/<int:identity_id>/", views.IdentityDetailView.as_view(), name="identity-detail"),
+]
