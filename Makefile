@@ -48,9 +48,11 @@ serve: $(STAMP)
 # as their timing budgets assume. `make test-fast`: the unit tests without the fuzzer.
 # PYTEST_ARGS goes to both runs (a path that holds no test of one kind skips that run);
 # UNIT_MARKS and E2E_MARKS narrow the runs (.ci/run: "e2e and not fault"); E2E_WORKERS=2
-# runs two test files at once (each file's tests on one worker, in order).
+# runs two test files at once (each file's tests on one worker, in order; E2E_DIST=load
+# spreads single tests instead).
 TEST_WORKERS ?= 2
 E2E_WORKERS ?= 1
+E2E_DIST ?= loadfile
 UNIT_MARKS ?= not e2e
 E2E_MARKS ?= e2e
 test: test-units test-e2e
@@ -59,7 +61,7 @@ test-units: $(STAMP)
 	$(PY) -m pytest -m "$(UNIT_MARKS)" -n $(TEST_WORKERS) $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 test-e2e: $(STAMP)
-	$(PY) -m pytest -m "$(E2E_MARKS)" $(if $(filter-out 1,$(E2E_WORKERS)),-n $(E2E_WORKERS) --dist loadfile) $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(PY) -m pytest -m "$(E2E_MARKS)" $(if $(filter-out 1,$(E2E_WORKERS)),-n $(E2E_WORKERS) --dist $(E2E_DIST)) $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not e2e and not fuzz" -n $(TEST_WORKERS) -q $(PYTEST_ARGS)
