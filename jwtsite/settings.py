@@ -338,6 +338,8 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
 TASKS_URL = env.str("TASKS_URL", default="")
 if TASKS_URL.startswith(("redis://", "rediss://")):
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    # django-rq's admin-only model has no table: dumpdata and the like must not look for one.
+    DATABASE_ROUTERS = ["jobs.routers.TablelessModelsRouter"]
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     RQ_QUEUES = {"default": {"URL": TASKS_URL, "DEFAULT_TIMEOUT": 300}}
 elif TASKS_URL in ("", "database"):
