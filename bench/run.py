@@ -721,7 +721,8 @@ def main() -> None:
         "ACCESS_TOKEN_LIFETIME": "3600",
         "LOGIN_RATE_USERNAME": "1000000/min",
         "LOGIN_RATE_IP": "1000000/min",
-        "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "locmemcache://"),
+        # The default of make serve: the embedded shared cache (two workers may not count limits apart).
+        "CACHE_URL": os.environ.get("BENCH_CACHE_URL", ""),
         "GUNICORN_ACCESS_LOG": "off",
     }
     bench = Bench(env=env, wrk=wrk, runs=args.runs, seconds=args.seconds)
