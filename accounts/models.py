@@ -176,6 +176,9 @@ class SessionQuerySet(models.QuerySet):
     delete_revoked.queryset_only = True
 
 
+SESSION_BINDINGS = [("", "not bound"), ("dbsc", "DBSC (browser)"), ("dpop", "DPoP (Bearer client)")]
+
+
 class Session(models.Model):
     """One login on one device: the chain of refresh tokens that rotation produces.
 
@@ -204,6 +207,12 @@ class Session(models.Model):
     # ``auth_time`` and ``amr`` claims, and refresh keeps them.
     auth_time = models.DateTimeField("last authenticated", default=timezone.now)
     amr = models.CharField(max_length=64, default="pwd", help_text="Space-separated authentication methods.")
+    # The key the session is bound to (DBSC for a browser, DPoP for a Bearer client): once
+    # set, only a proof signed with its private half renews the session's tokens, so copied
+    # cookies or tokens are useless elsewhere. Only the public half is ever stored.
+    binding = models.CharField("bound by", max_length=8, blank=True, default="", choices=SESSION_BINDINGS)
+    bound_key = models.JSONField("bound public key (JWK)", null=True, blank=True, editable=False)
+    bound_jkt = models.CharField("bound key thumbprint", max_length=64, blank=True, default="", editable=False)
 
     objects = SessionQuerySet.as_manager()
 
@@ -229,6 +238,10 @@ class Session(models.Model):
     def short_id(self) -> str:
         """The id's first 8 hex digits: enough to tell a user's sessions apart on a page."""
         return self.pk.hex[:8]
+
+    @property
+    def bound(self) -> bool:
+        return bool(self.binding)
 
     @property
     def state(self) -> str:

@@ -224,10 +224,16 @@ class SessionOutputSerializer(serializers.ModelSerializer):
 
     current = serializers.SerializerMethodField()
     device = serializers.SerializerMethodField(help_text='The user agent in words, e.g. "Chrome 156 on Linux".')
+    bound = serializers.BooleanField(
+        read_only=True, help_text="Bound to a key the device holds (DBSC or DPoP): copied tokens are useless elsewhere."
+    )
 
     class Meta:
         model = Session
-        fields = ["id", "created_at", "last_used_at", "expires_at", "user_agent", "ip_address", "current", "device"]
+        fields = [
+            *["id", "created_at", "last_used_at", "expires_at", "user_agent", "ip_address"],
+            *["current", "device", "bound"],
+        ]
         read_only_fields = fields
 
     def get_current(self, session: Session) -> bool:

@@ -63,6 +63,10 @@ SESSION_FIELDS = _in_model_order(
         "rotated_at",
         "auth_time",
         "amr",
+        # a bound session renews only with a proof from its key (DBSC, DPoP); the key
+        # itself loads only when a proof is checked against it
+        "binding",
+        "bound_jkt",
     },
 )
 SESSION_USER_FIELDS = _in_model_order(User, {"id", "is_active", "token_version"})

@@ -193,8 +193,9 @@ class TestDevices:
         # API.md's keys, and the user agent in words (the same reading as the admin and notices).
         assert set(body[0]) == {
             *("id", "created_at", "last_used_at", "expires_at", "user_agent", "ip_address", "current"),
-            "device",
+            *("device", "bound"),
         }
+        assert [s["bound"] for s in body] == [False, False]
         assert body[0]["id"] == claims_of(newest.cookies["__Host-access_token"].value)["sid"]
 
     def test_revokes_another_device(self, auth_client, user):

@@ -39,7 +39,7 @@ def test_lock_session_reads_what_the_orm_reads(auth_client, user):
     assert locked.rotated_at.tzinfo is not None
     assert (locked.user.pk, locked.user.is_active, locked.user.token_version) == (user.pk, True, 0)
     # What the lock does not read is deferred, never a silent default.
-    assert locked.get_deferred_fields() == {"last_used_at", "user_agent", "ip_address"}
+    assert locked.get_deferred_fields() == {"last_used_at", "user_agent", "ip_address", "bound_key"}
     assert locked.user_agent == expected.user_agent
 
 
