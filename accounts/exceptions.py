@@ -50,3 +50,10 @@ class RefreshTokenReused(SessionError):
 class UserInactive(SessionError):
     code = "user_inactive"
     message = _("User is inactive.")
+
+
+class KeyProofRequired(SessionError):
+    """The session is bound to a device key and the caller proved no possession of it (or of another key)."""
+
+    code = "key_proof_required"
+    message = _("This session is bound to a device key; renewing it needs a proof of possession of that key.")

@@ -8,7 +8,7 @@
 """
 
 from accounts.services.cleanup import sessions_delete_expired
-from accounts.services.issuing import session_create, session_refresh, session_reissue
+from accounts.services.issuing import session_bind, session_create, session_refresh, session_reissue
 from accounts.services.revoking import (
     RevokedSession,
     session_revoke,
@@ -31,6 +31,7 @@ from accounts.services.users import (
 
 __all__ = [
     "RevokedSession",
+    "session_bind",
     "session_create",
     "session_refresh",
     "session_reissue",

@@ -17,9 +17,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import conf, selectors, signals, sql
+from accounts.binding import KeyProof
 from accounts.client import ClientInfo
 from accounts.exceptions import (
     InvalidRefreshToken,
+    KeyProofRequired,
     RefreshTokenReused,
     SessionExpired,
     SessionRevoked,
@@ -46,8 +48,12 @@ def session_create(
     remember: bool = True,
     amr: Sequence[str] = (PASSWORD,),
     sign_in: bool = True,
+    bound_to: KeyProof | None = None,
 ) -> IssuedTokens:
     """Starts a login session for ``user``, authenticated now by ``amr``, and issues its first token pair.
+
+    With ``bound_to`` (a DPoP proof on the sign-in request) the session is bound
+    to that key from birth.
 
     A sign-in (not a registration, ``sign_in=False``) sends ``signals.signed_in``
     once committed, saying whether the device (user agent and IP) is new to the user.
@@ -64,6 +70,8 @@ def session_create(
         auth_time=whole_seconds(now),
         amr=" ".join(amr),
     )
+    if bound_to is not None:
+        _bind(session, bound_to)
     new_device = sign_in and not selectors.device_seen(user=user, client=client, since=now - conf.session_max_age())
     with transaction.atomic():
         refresh = _refresh_claims(session, user, now)
@@ -80,7 +88,7 @@ def session_create(
     return _issue(session, refresh, now)
 
 
-def session_refresh(*, raw_refresh: str) -> IssuedTokens:
+def session_refresh(*, raw_refresh: str, proof: KeyProof | None = None) -> IssuedTokens:
     """Rotates a refresh token: the presented one is blacklisted, its one successor issued.
 
     A token rotated less than ``REFRESH_REUSE_GRACE`` ago, whose successor is
@@ -88,6 +96,9 @@ def session_refresh(*, raw_refresh: str) -> IssuedTokens:
     once). Any other rotated token is reuse: the whole session is revoked and
     ``RefreshTokenReused`` raised. The session row is locked for the whole
     transaction, so of N concurrent refreshes exactly one rotates.
+
+    A bound session rotates only with ``proof`` of its own key
+    (``KeyProofRequired`` otherwise); an unbound one ignores ``proof``.
     """
     claims = decode_session_token(raw_refresh)
     now = timezone.now()
@@ -100,6 +111,8 @@ def session_refresh(*, raw_refresh: str) -> IssuedTokens:
             raise SessionRevoked(**about)
         if not session.user.is_active:
             raise UserInactive(**about)
+        if session.binding and (proof is None or not proof.matches(session.binding, session.bound_jkt)):
+            raise KeyProofRequired(**about)
         if session.current_jti == claims.jti:
             if claims.ver != session.user.token_version:
                 raise SessionRevoked(**about)
@@ -139,7 +152,36 @@ def session_reissue(
     return _issue(session, refresh, now)
 
 
+def session_bind(*, session_id: str, user_id: int, proof: KeyProof) -> Session:
+    """Binds the live, unbound session ``session_id`` of ``user_id`` to ``proof``'s key (DBSC registration).
+
+    A session is bound once: binding it again (to any key) raises
+    ``KeyProofRequired``, so a stolen refresh cookie cannot re-bind a session to
+    the thief's key. Raises ``SessionRevoked`` when the session is not live.
+    """
+    about = {"session_id": session_id, "user_id": user_id}
+    with transaction.atomic():
+        session = (
+            Session.objects.select_for_update(of=("self",))
+            .filter(pk=session_id, user_id=user_id, revoked_at__isnull=True)
+            .first()
+        )
+        if session is None:
+            raise SessionRevoked(**about)
+        if session.binding:
+            raise KeyProofRequired(**about)
+        _bind(session, proof)
+        session.save(update_fields=["binding", "bound_key", "bound_jkt"])
+    return session
+
+
 # Internals ---------------------------------------------------------------------
+
+
+def _bind(session: Session, proof: KeyProof) -> None:
+    session.binding = proof.binding
+    session.bound_key = proof.jwk or None
+    session.bound_jkt = proof.jkt
 
 
 def _session_ends_at(session: Session) -> datetime:

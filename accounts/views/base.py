@@ -15,6 +15,7 @@ from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from accounts import audit, failed_sign_ins, services
+from accounts.binding import KeyProof
 from accounts.client import client_info
 from accounts.exceptions import InvalidRefreshToken, RefreshTokenReused, SessionError
 from accounts.permissions import CanIssueTokens, CsrfProtected, HasUserRows
@@ -119,12 +120,12 @@ class AuthAPIView(APIView):
             failed_sign_ins.sign_in_settled(reservation)  # any other outcome is no failed sign-in
         return data.validated_data
 
-    def refreshed(self, raw_refresh: str | None) -> IssuedTokens:
-        """Rotates ``raw_refresh``; failures (reuse above all) are audited and answered 401."""
+    def refreshed(self, raw_refresh: str | None, proof: KeyProof | None = None) -> IssuedTokens:
+        """Rotates ``raw_refresh`` (with ``proof`` of a bound session's key); failures are audited and answered 401."""
         try:
             if not raw_refresh:
                 raise InvalidRefreshToken(_("No refresh token."))
-            tokens = services.session_refresh(raw_refresh=raw_refresh)
+            tokens = services.session_refresh(raw_refresh=raw_refresh, proof=proof)
         except SessionError as exc:
             event = audit.REUSE_DETECTED if isinstance(exc, RefreshTokenReused) else audit.REFRESH_FAILED
             self.audit(event, user_id=exc.user_id, session_id=exc.session_id, reason=exc.code)
