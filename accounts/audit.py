@@ -35,6 +35,7 @@ SIGN_IN_REFUSED = "sign_in_refused"
 REAUTHENTICATED = "reauthenticated"
 REAUTHENTICATION_FAILED = "reauthentication_failed"
 ACCOUNT_DELETED = "account_deleted"
+USERNAME_CHANGED = "username_changed"
 
 
 # Logged, never stored. A refresh happens every ACCESS_TOKEN_LIFETIME per signed-in

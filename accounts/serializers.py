@@ -78,6 +78,28 @@ class EmailAddressField(serializers.EmailField):
             raise serializers.ValidationError(list(exc.messages)) from exc
 
 
+def free_username(value: str, *, holder: User | None = None) -> str:
+    """``value`` if it may name a new account (or rename ``holder``); raises the field's ``ValidationError``."""
+    name = User.normalize_username(value)
+    own = holder is not None and identity.username_key(name) == identity.username_key(holder.username)
+    if not own and selectors.username_taken(username=name):
+        raise serializers.ValidationError(USERNAME_TAKEN)
+    if problem := identity.username_problem(value):
+        raise serializers.ValidationError(list(problem.messages))
+    return value
+
+
+class UsernameChangeInputSerializer(serializers.Serializer):
+    username = serializers.CharField(
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        help_text="The new name, under the same rules as at registration; a change of capitals alone is allowed.",
+    )
+
+    def validate_username(self, value: str) -> str:
+        return free_username(value, holder=self.context["user"])
+
+
 class RegisterInputSerializer(serializers.Serializer):
     username = serializers.CharField(
         max_length=150,
@@ -97,11 +119,7 @@ class RegisterInputSerializer(serializers.Serializer):
     )
 
     def validate_username(self, value: str) -> str:
-        if selectors.username_taken(username=User.normalize_username(value)):
-            raise serializers.ValidationError(USERNAME_TAKEN)
-        if problem := identity.username_problem(value):
-            raise serializers.ValidationError(list(problem.messages))
-        return value
+        return free_username(value)
 
     def validate_email(self, value: str) -> str:
         if not value and conf.EMAIL_VERIFICATION == "mandatory":

@@ -149,3 +149,20 @@ def test_deleting_the_account(page, site):
     expect(page.get_by_role("alert")).to_contain_text("Your account has been deleted")
     expect(page.get_by_role("link", name="Log in")).to_be_visible()
     assert not User.objects.exists()
+
+
+def test_renaming_the_account(page, site):
+    user = UserFactory(username="proposed.name")
+    log_in(page, user.username)
+    page.goto("/account/")
+    expect(page.locator("#username-current")).to_have_text("proposed.name")
+    page.get_by_label("Username", exact=True).fill("taken")
+    UserFactory(username="Taken")
+    page.get_by_role("button", name="Change username").click()
+    expect(page.locator("#username-new-error")).to_be_visible()
+    page.get_by_label("Username", exact=True).fill("chosen-name")
+    page.get_by_role("button", name="Change username").click()
+    expect(page.locator("#username-current")).to_have_text("chosen-name")
+    page.goto("/")
+    expect(page.locator("#who-username")).to_have_text("chosen-name")
+    assert User.objects.get(pk=user.pk).username == "chosen-name"

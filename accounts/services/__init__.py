@@ -26,6 +26,7 @@ from accounts.services.users import (
     user_password_reset,
     user_reauthenticate,
     user_register,
+    user_username_change,
     users_sessions_clear,
 )
 
@@ -48,6 +49,7 @@ __all__ = [
     "user_reauthenticate",
     "user_register",
     "user_sessions_revoke_all",
+    "user_username_change",
     "users_sessions_clear",
     "users_sessions_revoke_all",
 ]

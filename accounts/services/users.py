@@ -53,6 +53,21 @@ def user_register(*, username: str, password: str, email: str = "", client: Clie
             held = True
 
 
+def user_username_change(*, user: User, username: str) -> User:
+    """Renames ``user``: the new name signs in from now on, the old one no longer does.
+
+    Sessions go on (the tokens carry the user's id, not the name); every
+    server's user cache drops the old row through the user-change trigger.
+    """
+    user.username = username
+    try:
+        with transaction.atomic():
+            user.save(update_fields=["username"])
+    except IntegrityError as exc:  # another account took a name that folds alike meanwhile
+        raise ValidationError({"username": [USERNAME_TAKEN]}) from exc
+    return user
+
+
 def user_password_change(
     *, user: User, session_id: str, new_password: str, client: ClientInfo | None = None
 ) -> IssuedTokens:

@@ -14,6 +14,9 @@ from accounts.serializers import (
     ReauthenticateOutputSerializer,
     ReauthenticateProofSerializer,
     TokenPairOutputSerializer,
+    UsernameChangeInputSerializer,
+    UserOutputSerializer,
+    user_body,
 )
 from accounts.throttles import PASSWORD_CHECK_THROTTLES
 from accounts.views.base import (
@@ -71,9 +74,25 @@ class ReauthenticateView(TokenIssuingMixin, CookieAuthAPIView):
 
 
 class AccountView(CookieAuthAPIView):
-    """Deletes the signed-in user's account (recent authentication needed): user, sessions, posts. 204."""
+    """The signed-in user's account (recent authentication needed): rename it, or delete it (sessions, posts)."""
 
     permission_classes = [IsAuthenticated, RecentlyAuthenticated]
+
+    @extend_schema(
+        tags=["auth"],
+        parameters=[CSRF_HEADER],
+        request=UsernameChangeInputSerializer,
+        responses={200: UserOutputSerializer, **errors(400, 401, 403)},
+        description="Renames the account (a name proposed from a provider's claims, say): the new name signs in "
+        "from now on, the old one no longer does; sessions go on.",
+    )
+    def patch(self, request: Request) -> Response:
+        data = UsernameChangeInputSerializer(data=request.data, context={"user": request.user})
+        data.is_valid(raise_exception=True)
+        old = request.user.username
+        user = services.user_username_change(user=request.user, username=data.validated_data["username"])
+        self.audit(audit.USERNAME_CHANGED, user_id=user.pk, session_id=current_session_id(request), old=old)
+        return Response(user_body(user))
 
     @extend_schema(
         tags=["auth"],

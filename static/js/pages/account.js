@@ -1,4 +1,4 @@
-// /account/: the email address and its verification, changing it, the password,
+// /account/: the username, the email address and its verification, changing it, the password,
 // and deleting the account; passkeys and two-factor are account-mfa.js's.
 // Sensitive actions go through reauth.js, which asks for the password (or a
 // passkey) again when the sign-in is not recent.
@@ -7,6 +7,11 @@ import './account-providers.js';
 import { SignedOut, api, json, paths, requireUser } from '../api.js';
 import { sensitive } from '../reauth.js';
 import { announceAt, busy, clearErrors, formData, showErrors, tooManyText } from '../ui.js';
+
+function renderUsername(user) {
+  document.getElementById('username-current').textContent = user.username;
+  document.getElementById('username-new').value = user.username;
+}
 
 function renderEmail(user) {
   document.getElementById('email-address').textContent = user.email || 'No email address yet.';
@@ -51,6 +56,22 @@ emailForm.addEventListener('submit', async (event) => {
   });
 });
 
+const usernameForm = document.getElementById('username-form');
+usernameForm.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  clearErrors(usernameForm);
+  await busy(usernameForm, async () => {
+    const response = await sensitive(paths.account, { method: 'PATCH', body: formData(usernameForm) });
+    const body = await json(response);
+    if (response.status === 200) {
+      renderUsername(body);
+      announceAt(usernameForm, `Your username is now ${body.username}. Use it the next time you sign in.`, 'success');
+    } else {
+      showErrors(usernameForm, response.status === 429 ? { detail: tooMany(response) } : body);
+    }
+  });
+});
+
 const passwordForm = document.getElementById('password-form');
 passwordForm.addEventListener('submit', async (event) => {
   event.preventDefault();
@@ -91,7 +112,9 @@ deleteButton.addEventListener('click', async () => {
 });
 
 try {
-  renderEmail(await requireUser());
+  const user = await requireUser();
+  renderUsername(user);
+  renderEmail(user);
   document.getElementById('account-pending').hidden = true;
   document.getElementById('account-ready').hidden = false;
 } catch (error) {
