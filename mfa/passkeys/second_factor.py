@@ -21,7 +21,7 @@ from accounts.tokens import PASSKEY
 from accounts.views.base import SETS_COOKIES
 from jwtsite.openapi import CSRF_HEADER, errors
 from mfa import api_errors, audit, tickets
-from mfa.exceptions import ClonedAuthenticator, CodeInvalid, CredentialRejected, MfaError, TicketInvalid
+from mfa.exceptions import ClonedAuthenticator, CodeInvalid, CredentialRejected, MfaError, TicketInvalid, UnknownPasskey
 from mfa.models import LoginTicket
 from mfa.passkeys import challenges, services
 from mfa.passkeys.serializers import CredentialOptionsOutputSerializer, PublicKeyCredentialInputSerializer
@@ -51,8 +51,10 @@ class SecondFactorPasskeyOptionsView(LoginSecondFactorView):
     )
     def post(self, request: Request) -> Response:
         ticket = tickets.login_ticket_get(secret=request.COOKIES.get(tickets.COOKIE_NAME))
-        if ticket is None or not ticket.user.passkey_count:
-            return self.failed(TicketInvalid(), user_id=ticket.user_id if ticket else None)
+        if ticket is None:
+            return self.failed(TicketInvalid(), user_id=None)
+        if not ticket.user.passkey_count:
+            return api_errors.unauthorized(UnknownPasskey.message, UnknownPasskey.code)
         ceremony = services.passkey_authentication_begin(purpose=challenges.Purpose.SECOND_FACTOR, user=ticket.user)
         return ceremony_response(ceremony)
 
