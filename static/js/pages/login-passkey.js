@@ -15,10 +15,12 @@ import { announce, showErrors } from '../ui.js';
 import { conditionalMediationAvailable, describeWebAuthnError, webauthnSupported } from '../webauthn.js';
 
 const RENEW_AFTER_MS = 100_000;
+const MAX_REFUSALS_IN_A_ROW = 3;
 const form = document.getElementById('login-form');
 const button = document.getElementById('passkey-login');
 let autofill = null; // { controller, timer } of the waiting conditional request
 let autofillOn = false;
+let refusedInARow = 0;
 let onSignedIn = () => {};
 
 function remember() {
@@ -64,7 +66,9 @@ export function startAutofill() {
       if (autofill?.controller !== controller) return;
       autofill = null;
       clearTimeout(timer);
-      if (outcome === 'refused') startAutofill(); // another passkey may still be picked
+      // Another passkey may still be picked; a few refusals in a row and it waits for the button or a reload.
+      refusedInARow = outcome === 'refused' ? refusedInARow + 1 : 0;
+      if (outcome === 'refused' && refusedInARow < MAX_REFUSALS_IN_A_ROW) startAutofill();
     },
     () => {}, // aborted: whoever aborted it goes on
   );
