@@ -87,6 +87,8 @@ class WebAuthnChallenge(models.Model):
         REGISTER = "register"
         LOGIN = "login"
         REAUTHENTICATE = "reauthenticate"
+        SIGN_UP = "sign_up"  # a passkey-only account, created when the attestation comes
+        SECOND_FACTOR = "second_factor"  # a passkey instead of a code, after a password
 
     id = models.CharField(primary_key=True, max_length=64)
     purpose = models.CharField(max_length=16, choices=Purpose.choices)
@@ -97,6 +99,8 @@ class WebAuthnChallenge(models.Model):
     session_id = models.UUIDField(null=True, blank=True)
     # Registration only: the WebAuthn user id the options named, which the passkey keeps.
     user_handle = models.BinaryField(max_length=64, default=b"", blank=True)
+    # Sign-up only: the username and address the options were made for; the account gets these, whatever comes later.
+    pending = models.JSONField(default=dict, blank=True)
     expires_at = models.DateTimeField(db_index=True)
 
     def __str__(self) -> str:

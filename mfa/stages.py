@@ -4,9 +4,13 @@ A user with two-factor on who gave the right password is not signed in yet.
 The stage asks for the code: a browser (the cookie login) gets 401
 ``mfa_required`` and an ``mfa_ticket`` cookie (the held attempt, mfa/tickets.py),
 answers at ``POST /api/auth/login/mfa/`` and the sign-in resumes at the
-stage after this one; a Bearer client (``POST /api/token/``) sends the code
-with the password, in ``otp``, and this stage checks it. A passkey sign-in
-needs no second factor: the passkey is already two.
+stage after this one. It may answer with one of the user's passkeys instead
+(``POST /api/auth/login/mfa/passkey/``: ``amr`` then says ``pwd webauthn``).
+A Bearer client (``POST /api/token/``) sends the code with the password, in
+``otp``, and this stage checks it. A passkey sign-in
+needs no second factor: the passkey is already two. Having a passkey does not
+turn two-factor on by itself: only TOTP does (the user chose it), so an
+account with passkeys and no TOTP signs in with a password alone, as before.
 """
 
 from http import HTTPStatus
@@ -20,6 +24,7 @@ from mfa.exceptions import CodeInvalid
 from mfa.second_factor import METHODS, MFA_REQUIRED, second_factor_use
 
 MFA_REQUIRED_CODE = "mfa_required"
+PASSKEY_METHOD = "passkey"
 
 
 def second_factor(attempt: SignInAttempt) -> Outcome:
@@ -28,8 +33,17 @@ def second_factor(attempt: SignInAttempt) -> Outcome:
         return PASS
     code = (attempt.answers.get(OTP_ANSWER) or "").strip()
     if not code:
-        return Ask(MFA_REQUIRED_CODE, MFA_REQUIRED, extra={"methods": METHODS}, hold=hold)
+        return Ask(MFA_REQUIRED_CODE, MFA_REQUIRED, extra={"methods": methods_of(attempt.user)}, hold=hold)
     return _checked(attempt, code)
+
+
+def methods_of(user) -> list[str]:
+    """How ``user`` may prove the second factor: the codes, and a passkey when they have one.
+
+    ``passkey`` is offered to a cookie client only (it answers at
+    ``POST /api/auth/login/mfa/passkey/``); a Bearer client's ``otp`` is a code.
+    """
+    return [*METHODS, PASSKEY_METHOD] if user.passkey_count else list(METHODS)
 
 
 def hold(attempt: SignInAttempt, *, resume_after: str) -> HeldAttempt:

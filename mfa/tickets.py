@@ -4,9 +4,10 @@ When the second-factor stage asks (mfa/stages.py), the attempt is kept here
 (who, how, ``remember``, the methods proven so far, and the stage it resumes
 after) and its secret goes to the browser in the httpOnly ``mfa_ticket``
 cookie (5 minutes, Path ``/api/auth/``); ``POST /api/auth/login/mfa/``
-answers it with a code, and the attempt goes on through the stages after the
-one that asked. The ticket is single-use and dies after ``MAX_FAILURES``
-wrong codes. Only the secret's SHA-256 is stored, so a database read cannot
+answers it with a code (``POST /api/auth/login/mfa/passkey/``: with a
+passkey), and the attempt goes on through the stages after the one that
+asked. The ticket is single-use and dies after ``MAX_FAILURES`` wrong
+answers. Only the secret's SHA-256 is stored, so a database read cannot
 finish a sign-in. Starting the session is accounts' (accounts/views/sign_in.py).
 """
 
@@ -23,6 +24,7 @@ from django.utils import timezone
 
 from accounts import cookies
 from accounts.client import ClientInfo
+from accounts.models import User
 from accounts.sign_in import HeldAttempt, SignInAttempt, SignInMethod
 from mfa.exceptions import CodeInvalid, TicketInvalid
 from mfa.models import LoginTicket
@@ -74,8 +76,18 @@ def login_ticket_get(*, secret: str | None) -> LoginTicket | None:
     return LoginTicket.objects.select_related("user").filter(pk=_digest(secret), expires_at__gt=timezone.now()).first()
 
 
-def login_ticket_redeem(*, ticket: LoginTicket, code: str, client: ClientInfo, resume: Callable[[Resumed], T]) -> T:
-    """Answers ``ticket`` with ``code``: the ticket is spent and ``resume`` goes on, in one transaction.
+def login_ticket_redeem(
+    *,
+    ticket: LoginTicket,
+    client: ClientInfo,
+    resume: Callable[[Resumed], T],
+    code: str = "",
+    prove: Callable[[User], SecondFactorProof | None] | None = None,
+) -> T:
+    """Answers ``ticket`` with ``code`` (or ``prove``): the ticket is spent and ``resume`` goes on, in one transaction.
+
+    ``prove(user)``: the second factor proven another way (a passkey checked
+    already, mfa/passkeys/second_factor.py), or ``None`` when it was not.
 
     So two requests racing with one ticket resume it once: the second waits
     for the row lock and finds no ticket. A wrong code counts against the
@@ -93,7 +105,10 @@ def login_ticket_redeem(*, ticket: LoginTicket, code: str, client: ClientInfo, r
         )
         if locked is None or not locked.user.is_active:
             raise TicketInvalid()
-        proof = second_factor_use(user=locked.user, code=code, client=client)
+        if prove is not None:
+            proof = prove(locked.user)
+        else:
+            proof = second_factor_use(user=locked.user, code=code, client=client)
         if proof is None:
             locked.failures += 1
             if locked.failures >= MAX_FAILURES:

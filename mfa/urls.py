@@ -3,6 +3,8 @@
 from django.urls import path
 
 from mfa import views
+from mfa.passkeys import second_factor as passkey_second_factor
+from mfa.passkeys import sign_up_views as passkey_sign_up_views
 from mfa.passkeys import views as passkey_views
 from mfa.totp import views as totp_views
 
@@ -10,6 +12,18 @@ app_name = "mfa"
 
 urlpatterns = [
     path("auth/login/mfa/", views.LoginSecondFactorView.as_view(), name="login-mfa"),
+    path(
+        "auth/login/mfa/passkey/options/",
+        passkey_second_factor.SecondFactorPasskeyOptionsView.as_view(),
+        name="login-mfa-passkey-options",
+    ),
+    path("auth/login/mfa/passkey/", passkey_second_factor.SecondFactorPasskeyView.as_view(), name="login-mfa-passkey"),
+    path(
+        "auth/passkeys/signup/options/",
+        passkey_sign_up_views.PasskeySignUpOptionsView.as_view(),
+        name="passkey-signup-options",
+    ),
+    path("auth/passkeys/signup/", passkey_sign_up_views.PasskeySignUpView.as_view(), name="passkey-signup"),
     path("auth/passkeys/", passkey_views.PasskeyListView.as_view(), name="passkeys"),
     path(
         "auth/passkeys/register/options/",

@@ -1,18 +1,21 @@
 """``POST /api/auth/login/mfa/``: the second step of a sign-in with two-factor on."""
 
+from collections.abc import Callable
+
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts import audit as accounts_audit
 from accounts import failed_sign_ins
-from accounts.client import client_info
+from accounts.client import ClientInfo, client_info
 from accounts.serializers import LoginOutputSerializer
 from accounts.views.base import SETS_COOKIES, AnonymousCookieAuthAPIView, TokenIssuingMixin
 from accounts.views.sign_in import SignInMixin
 from jwtsite.openapi import CSRF_HEADER, errors
 from mfa import api_errors, audit, failures, tickets
 from mfa.exceptions import CodeInvalid, TicketInvalid
+from mfa.models import LoginTicket
 from mfa.throttles import CodeIPThrottle, code_attempt_wait
 from mfa.totp.serializers import SecondFactorInputSerializer
 
@@ -41,6 +44,15 @@ class LoginSecondFactorView(SignInMixin, TokenIssuingMixin, AnonymousCookieAuthA
     def post(self, request: Request) -> Response:
         data = SecondFactorInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        code = data.validated_data["code"]
+        return self.redeem(request, lambda ticket, client: {"code": code})
+
+    def redeem(self, request: Request, answer: Callable[[LoginTicket, ClientInfo], dict]) -> Response:
+        """Checks the ticket, the throttles and the ceiling, then spends the ticket with ``answer(ticket, client)``.
+
+        ``answer`` gives ``login_ticket_redeem``'s ``code`` or ``prove``; it
+        runs once the request may try (not throttled, under the ceiling).
+        """
         ticket = tickets.login_ticket_get(secret=request.COOKIES.get(tickets.COOKIE_NAME))
         if ticket is None:
             return self.failed(TicketInvalid(), user_id=None)
@@ -54,7 +66,7 @@ class LoginSecondFactorView(SignInMixin, TokenIssuingMixin, AnonymousCookieAuthA
             self.throttled(request, wait)
         try:
             response = tickets.login_ticket_redeem(
-                ticket=ticket, code=data.validated_data["code"], client=client, resume=self.resumed
+                ticket=ticket, client=client, resume=self.resumed, **answer(ticket, client)
             )
         except CodeInvalid as exc:
             failures.second_factor_failed(user=ticket.user, client=client, reservation=reservation, reason=exc.code)

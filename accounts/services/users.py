@@ -19,11 +19,16 @@ from accounts.models import Session, User
 from accounts.revocation import runtime as revocations
 from accounts.services.issuing import session_create, session_reissue
 from accounts.services.revoking import session_revoke, user_sessions_revoke_all, users_sessions_revoke_all
-from accounts.tokens import IssuedTokens
+from accounts.tokens import PASSWORD, IssuedTokens
 
 
-def user_register(*, username: str, password: str, email: str = "", client: ClientInfo) -> tuple[User, IssuedTokens]:
-    """Creates a user and logs them in: a new session and its first token pair.
+def user_register(
+    *, username: str, password: str | None, email: str = "", client: ClientInfo, amr: Sequence[str] = (PASSWORD,)
+) -> tuple[User, IssuedTokens]:
+    """Creates a user and logs them in: a new session (authenticated by ``amr``) and its first token pair.
+
+    ``password=None``: an account with no usable password, whose first way in
+    another app adds in the same transaction (a passkey-only sign-up, mfa/passkeys/sign_up.py).
 
     An address another account holds (its mailbox, however spelled) never
     becomes this account's: it is kept aside as ``unconfirmed_email``, shown
@@ -43,7 +48,7 @@ def user_register(*, username: str, password: str, email: str = "", client: Clie
                     email="" if held else email,
                     unconfirmed_email=email if held else "",
                 )
-                tokens = session_create(user=user, client=client, sign_in=False)
+                tokens = session_create(user=user, client=client, sign_in=False, amr=amr)
                 transaction.on_commit(lambda user=user: signals.registered.send(sender=User, user=user, client=client))
             return user, tokens
         except IntegrityError as exc:

@@ -36,6 +36,11 @@ CONTRACT = {
     ("delete", "/api/auth/totp/"),
     ("post", "/api/auth/recovery-codes/"),
     ("post", "/api/auth/login/mfa/"),
+    # Passkeys as a way in (docs/passkeys.md).
+    ("post", "/api/auth/passkeys/signup/options/"),
+    ("post", "/api/auth/passkeys/signup/"),
+    ("post", "/api/auth/login/mfa/passkey/options/"),
+    ("post", "/api/auth/login/mfa/passkey/"),
     ("get", "/api/posts/"),
     ("post", "/api/posts/"),
     ("get", "/api/posts/{id}/"),

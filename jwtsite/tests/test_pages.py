@@ -25,10 +25,10 @@ PAGES = {
     "pages:home": {"texts": ["Log out", "Log in", "Register"]},
     "pages:login": {
         "labels": ["Username", "Password", "Remember me", "Authentication code"],
-        "buttons": ["Log in", "Sign in with a passkey", "Verify", "Use a recovery code"],
+        "buttons": ["Log in", "Sign in with a passkey", "Verify", "Use a recovery code", "Use a passkey"],
         "texts": ['href="/password-reset/">Forgot password?</a>', "Two-factor authentication"],
     },
-    "pages:register": {"labels": ["Username", "Email", "Password"], "buttons": ["Register"]},
+    "pages:register": {"labels": ["Username", "Email", "Password"], "buttons": ["Register", "Sign up with a passkey"]},
     "pages:posts": {"labels": ["Title", "Body"], "buttons": ["Publish"]},
     "pages:sessions": {
         "buttons": ["Log out everywhere", "Revoke"],

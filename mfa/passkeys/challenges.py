@@ -34,6 +34,7 @@ def challenge_create(
     user: User | None = None,
     session_id: str | None = None,
     user_handle: bytes = b"",
+    pending: dict | None = None,
 ) -> str:
     """Records ``challenge`` for one ``purpose`` ceremony; the secret the browser keeps in its cookie."""
     now = timezone.now()
@@ -48,6 +49,7 @@ def challenge_create(
             user=user,
             session_id=uuid.UUID(session_id) if session_id else None,
             user_handle=user_handle,
+            pending=pending or {},
             expires_at=now + CHALLENGE_LIFETIME,
         )
     return secret

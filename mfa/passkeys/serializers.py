@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
+from accounts.serializers import EmailAddressField, RegisterInputSerializer
 from mfa.models import Passkey
 from mfa.passkeys.services import NAME_MAX_LENGTH
 
@@ -89,3 +90,20 @@ class CredentialOptionsOutputSerializer(serializers.Serializer):
     authenticatorSelection = serializers.DictField(required=False)
     userVerification = serializers.CharField(required=False)
     attestation = serializers.CharField(required=False)
+
+
+class PasskeySignUpOptionsInputSerializer(RegisterInputSerializer):
+    """``POST /api/auth/register/``'s fields and rules, less the password; the address is required (recovery)."""
+
+    password = None
+    email = EmailAddressField(
+        help_text="Required: the account has no password, so a lost passkey is recovered through this address "
+        "(a password reset). Taken or free, the answers are the same, as registering's are."
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        return attrs
+
+
+class PasskeySignUpInputSerializer(PasskeyCreateInputSerializer):
+    """The attestation for the sign-up options (the account's details came with the options)."""

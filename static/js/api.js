@@ -40,6 +40,8 @@ export const paths = {
   account: '/api/auth/account/',
   sessions: '/api/auth/sessions/',
   loginMfa: '/api/auth/login/mfa/',
+  loginMfaPasskeyOptions: '/api/auth/login/mfa/passkey/options/',
+  loginMfaPasskey: '/api/auth/login/mfa/passkey/',
   loginCode: '/api/auth/login/code/',
   loginCodeConfirm: '/api/auth/login/code/confirm/',
   passkeys: '/api/auth/passkeys/',
@@ -47,6 +49,8 @@ export const paths = {
   passkeyLoginOptions: '/api/auth/passkeys/login/options/',
   passkeyLogin: '/api/auth/passkeys/login/',
   passkeyReauthenticateOptions: '/api/auth/passkeys/reauthenticate/options/',
+  passkeySignUpOptions: '/api/auth/passkeys/signup/options/',
+  passkeySignUp: '/api/auth/passkeys/signup/',
   totp: '/api/auth/totp/',
   totpConfirm: '/api/auth/totp/confirm/',
   recoveryCodes: '/api/auth/recovery-codes/',
@@ -183,6 +187,7 @@ export class SignedOut extends Error {
 const SESSION_CHANGES = new Map([
   [`POST ${paths.login}`, 'signed-in'],
   [`POST ${paths.register}`, 'signed-in'],
+  [`POST ${paths.passkeySignUp}`, 'signed-in'],
   [`POST ${paths.logout}`, 'signed-out'],
   [`POST ${paths.logoutAll}`, 'signed-out'],
   // The same session with cookies issued anew.

@@ -23,9 +23,25 @@ async function options(path, send, init = {}) {
 }
 
 // Signs in with any passkey this device holds for the site; the login response.
-export async function signInWithPasskey({ remember = true } = {}) {
-  const assertion = await getAssertion(await options(paths.passkeyLoginOptions, api, { refresh: false }));
+// `mediation` and `signal` go to navigator.credentials.get() (the login page's autofill).
+export async function signInWithPasskey({ remember = true, mediation, signal } = {}) {
+  const requestOptions = await options(paths.passkeyLoginOptions, api, { refresh: false });
+  const assertion = await getAssertion(requestOptions, { mediation, signal });
   return api(paths.passkeyLogin, { method: 'POST', body: { ...assertion, remember }, refresh: false });
+}
+
+// Creates an account whose one way in is a new passkey (no password); the sign-up response.
+// A refusal of the first step (a taken username, a malformed address) throws PasskeyRefused.
+export async function signUpWithPasskey({ username, email }) {
+  const creation = await options(paths.passkeySignUpOptions, api, { refresh: false, body: { username, email } });
+  const credential = await createCredential(creation);
+  return api(paths.passkeySignUp, { method: 'POST', body: { credential }, refresh: false });
+}
+
+// Answers the held sign-in (the httpOnly mfa_ticket cookie) with one of the user's passkeys; the response.
+export async function secondFactorWithPasskey() {
+  const assertion = await getAssertion(await options(paths.loginMfaPasskeyOptions, api, { refresh: false }));
+  return api(paths.loginMfaPasskey, { method: 'POST', body: assertion, refresh: false });
 }
 
 // Registers a new passkey named `name` (empty: the server names it after the device); the passkey.

@@ -73,8 +73,23 @@ export async function createCredential(options) {
 }
 
 // navigator.credentials.get() for the server's request options; the assertion as JSON.
-export async function getAssertion(options) {
-  return credentialToJSON(await navigator.credentials.get({ publicKey: requestOptions(options) }));
+// `mediation: 'conditional'` offers the passkeys in the username field's autofill
+// instead of a dialog; `signal` (an AbortSignal) cancels the request.
+export async function getAssertion(options, { mediation, signal } = {}) {
+  const request = { publicKey: requestOptions(options) };
+  if (mediation) request.mediation = mediation;
+  if (signal) request.signal = signal;
+  return credentialToJSON(await navigator.credentials.get(request));
+}
+
+// Whether this browser can offer passkeys in a form field's autofill (WebAuthn conditional mediation).
+export async function conditionalMediationAvailable() {
+  if (!webauthnSupported() || typeof PublicKeyCredential.isConditionalMediationAvailable !== 'function') return false;
+  try {
+    return await PublicKeyCredential.isConditionalMediationAvailable();
+  } catch {
+    return false;
+  }
 }
 
 // What to tell the person when the browser's WebAuthn call failed (they cancelled, it timed out, ...).

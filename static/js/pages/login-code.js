@@ -56,7 +56,7 @@ confirmForm.addEventListener('submit', async (event) => {
     const body = await json(response);
     if (response.status === 401 && body.code === 'mfa_required') {
       document.getElementById('email-code-sign-in').hidden = true;
-      askForSecondFactor(document.getElementById('login-form'));
+      askForSecondFactor(document.getElementById('login-form'), body.methods);
     } else if (response.status === 401) {
       showErrors(confirmForm, { code: [body.detail || 'That code is not right.'] });
     } else if (response.status === 429) {

@@ -1,13 +1,13 @@
 // /login/: signs in through POST /api/auth/login/ (then the second factor
-// when the account has two-factor on) or with a passkey, and goes back to
+// when the account has two-factor on) or with a passkey (the button or the
+// Username field's autofill: login-passkey.js), and goes back to
 // ?next=. Already signed in (a live session, perhaps only a refresh cookie)
 // with a ?next=, it goes straight there: the browsable API's "Log in" link relies on it.
 // A sign-in in another tab meanwhile makes this form moot: it goes to ?next= too.
-import { currentUser, json, onSessionChange, paths } from '../api.js';
-import { signInWithPasskey } from '../passkeys.js';
-import { announce, showErrors } from '../ui.js';
-import { describeWebAuthnError, webauthnSupported } from '../webauthn.js';
+import { currentUser, onSessionChange, paths } from '../api.js';
+import { announce } from '../ui.js';
 import { keepNextOn, nextPath, submitTo } from './auth-form.js';
+import { setUpPasskeys, startAutofill } from './login-passkey.js';
 import { askForSecondFactor } from './login-second-factor.js';
 import { showProviderError, showProviders } from './login-providers.js';
 
@@ -26,8 +26,11 @@ submitTo(form, paths.login, {
   ok: 200,
   done: () => leave(),
   intercept: (response, body) => {
-    if (response.status !== 401 || body.code !== 'mfa_required') return false;
-    askForSecondFactor(form);
+    if (response.status !== 401 || body.code !== 'mfa_required') {
+      startAutofill(); // the password did not sign in: the passkey autofill is back
+      return false;
+    }
+    askForSecondFactor(form, body.methods);
     return true;
   },
 });
@@ -41,26 +44,7 @@ if (new URLSearchParams(window.location.search).get('second_factor') === '1') {
 }
 onSessionChange({ signedIn: () => leave('replace') });
 
-const passkeyButton = document.getElementById('passkey-login');
-if (webauthnSupported()) {
-  document.getElementById('passkey-sign-in').hidden = false;
-  passkeyButton.addEventListener('click', async () => {
-    passkeyButton.disabled = true;
-    announce('');
-    try {
-      const response = await signInWithPasskey({ remember: form.elements.namedItem('remember').checked });
-      if (response.ok) {
-        leave();
-        return;
-      }
-      showErrors(form, await json(response), 'That passkey did not sign you in.');
-    } catch (error) {
-      showErrors(form, { detail: error.body?.detail || describeWebAuthnError(error) });
-    } finally {
-      passkeyButton.disabled = false;
-    }
-  });
-}
+setUpPasskeys({ signedIn: () => leave() });
 
 currentUser().then((user) => {
   if (!user) return;

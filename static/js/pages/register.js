@@ -2,8 +2,12 @@
 // A sign-in in another tab meanwhile goes to ?next=, as the login page does.
 // With an address, the page stays to say a verification mail is on its way
 // (and, where the site prints mail instead of sending it, where to find it).
-import { onSessionChange, paths } from '../api.js';
-import { part } from '../ui.js';
+// "Sign up with a passkey" takes the same username and address and makes an
+// account with a passkey and no password (POST /api/auth/passkeys/signup/options/, then /signup/).
+import { json, onSessionChange, paths } from '../api.js';
+import { signUpWithPasskey } from '../passkeys.js';
+import { announce, busy, clearErrors, part, showErrors, tooManyText } from '../ui.js';
+import { describeWebAuthnError, webauthnSupported } from '../webauthn.js';
 import { keepNextOn, nextPath, submitTo } from './auth-form.js';
 
 function welcome({ user }) {
@@ -21,6 +25,35 @@ function welcome({ user }) {
   document.getElementById('register-continue').focus();
 }
 
-submitTo(document.getElementById('register-form'), paths.register, { ok: 201, done: welcome });
+const form = document.getElementById('register-form');
+submitTo(form, paths.register, { ok: 201, done: welcome });
+
+async function passkeySignUp() {
+  clearErrors(form);
+  announce('');
+  const field = (name) => form.elements.namedItem(name).value;
+  let response;
+  try {
+    response = await signUpWithPasskey({ username: field('username'), email: field('email') });
+  } catch (error) {
+    if (error.name !== 'PasskeyRefused') {
+      showErrors(form, { detail: describeWebAuthnError(error) });
+    } else {
+      showErrors(form, error.response.status === 429 ? { detail: tooManyText(error.response) } : error.body);
+    }
+    return;
+  }
+  const body = await json(response);
+  if (response.status === 201) {
+    welcome(body);
+    return;
+  }
+  showErrors(form, response.status === 429 ? { detail: tooManyText(response) } : body);
+}
+
+if (webauthnSupported()) {
+  document.getElementById('passkey-sign-up').hidden = false;
+  document.getElementById('passkey-sign-up-button').addEventListener('click', () => busy(form, passkeySignUp));
+}
 keepNextOn(document.getElementById('login-link'));
 onSessionChange({ signedIn: () => window.location.replace(nextPath()) });
