@@ -1,4 +1,4 @@
-"""``DPOP_NONCE``: proofs must carry a nonce this server handed out lately (``DPoP-Nonce``); and the settings' checks."""
+"""``DPOP_NONCE``: proofs carry a nonce this server handed out lately (``DPoP-Nonce``); the settings' checks."""
 
 from http import HTTPStatus
 
