@@ -3,7 +3,7 @@
 from jwtsite.app_settings import AppSettings
 
 # The asymmetric algorithms a proof may be signed with (RFC 9449: never a MAC, never "none").
-SUPPORTED_ALGORITHMS = ("ES256", "ES384", "ES512", "RS256", "PS256", "EdDSA")
+SUPPORTED_ALGORITHMS = ("ES256", "ES384", "ES512", "RS256", "PS256", "EdDSA", "Ed25519")
 
 
 class DpopSettings(AppSettings):

@@ -25,9 +25,26 @@ MIN_RSA_BITS = 2048
 PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 # RFC 7638: the members a thumbprint hashes, per key type.
 THUMBPRINT_MEMBERS = {"EC": ("crv", "kty", "x", "y"), "RSA": ("e", "kty", "n"), "OKP": ("crv", "kty", "x")}
-KEY_TYPES = {"ES256": "EC", "ES384": "EC", "ES512": "EC", "RS256": "RSA", "PS256": "RSA", "EdDSA": "OKP"}
-CURVES = {"ES256": {"P-256"}, "ES384": {"P-384"}, "ES512": {"P-521"}, "EdDSA": {"Ed25519", "Ed448"}}
+KEY_TYPES = {
+    "ES256": "EC",
+    "ES384": "EC",
+    "ES512": "EC",
+    "RS256": "RSA",
+    "PS256": "RSA",
+    "EdDSA": "OKP",
+    "Ed25519": "OKP",  # RFC 9864's fully-specified name for EdDSA over Ed25519 (the npm dpop package's)
+}
+CURVES = {
+    "ES256": {"P-256"},
+    "ES384": {"P-384"},
+    "ES512": {"P-521"},
+    "EdDSA": {"Ed25519", "Ed448"},
+    "Ed25519": {"Ed25519"},
+}
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# PyJWT knows EdDSA, not yet its fully-specified name: the same algorithm under both.
+_JWS = jwt.PyJWS()
+_JWS.register_algorithm("Ed25519", jwt.algorithms.OKPAlgorithm())
 # Left as they are when a path is normalised (RFC 3986 2.2, 2.3): unreserved, sub-delims, ":", "@", "/".
 PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
@@ -152,7 +169,7 @@ def normalized_uri(uri: str) -> tuple[str, str, str] | None:
 def _signed_payload(raw: str, jwk: dict, algorithm: str) -> dict:
     key = _verifying_key(json.dumps(jwk, sort_keys=True), algorithm)
     try:
-        signed = jwt.PyJWS().decode_complete(raw, key=key, algorithms=[algorithm])
+        signed = _JWS.decode_complete(raw, key=key, algorithms=[algorithm])
         payload = json.loads(signed["payload"])
     except (PyJWTError, ValueError) as exc:
         raise InvalidProof("The proof's signature does not verify with its jwk.") from exc
@@ -165,7 +182,7 @@ def _signed_payload(raw: str, jwk: dict, algorithm: str) -> dict:
 def _verifying_key(jwk_json: str, algorithm: str):
     """A client sends the same key with every proof: it is parsed once per process."""
     try:
-        key = jwt.PyJWK(json.loads(jwk_json), algorithm=algorithm).key
+        key = jwt.PyJWK(json.loads(jwk_json), algorithm="EdDSA" if algorithm == "Ed25519" else algorithm).key
     except (PyJWTError, ValueError, TypeError) as exc:
         raise InvalidProof("The proof's jwk is not a valid key.") from exc
     if KEY_TYPES[algorithm] == "RSA" and key.key_size < MIN_RSA_BITS:

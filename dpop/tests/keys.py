@@ -10,6 +10,8 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 TESTSERVER = "http://testserver"
+_ED25519 = jwt.PyJWS()
+_ED25519.register_algorithm("Ed25519", jwt.algorithms.OKPAlgorithm())
 
 
 class DPoPKey:
@@ -48,6 +50,8 @@ class DPoPKey:
         payload.update(claims)
         payload = {name: value for name, value in payload.items() if value is not None}
         header = {"typ": "dpop+jwt", "jwk": self.jwk, **(headers or {})}
+        if self.algorithm == "Ed25519":  # PyJWT signs it as EdDSA; the header names it as RFC 9864 does
+            return _ED25519.encode(json.dumps(payload).encode(), self.private, algorithm="Ed25519", headers=header)
         return jwt.encode(payload, self.private, algorithm=self.algorithm, headers=header)
 
 

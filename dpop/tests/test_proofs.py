@@ -20,7 +20,7 @@ def verify(raw: str, *, method: str = "GET", uri: str = URI, access_token: str |
         method=method,
         uri=uri,
         now=now,
-        algorithms=("ES256", "RS256", "PS256", "EdDSA"),
+        algorithms=("ES256", "RS256", "PS256", "EdDSA", "Ed25519"),
         max_age=60,
         leeway=5,
         access_token=access_token,
@@ -37,7 +37,7 @@ def refused(raw: str, **kwargs) -> str:
     return caught.value.description
 
 
-@pytest.mark.parametrize("algorithm", ["ES256", "RS256", "PS256", "EdDSA"])
+@pytest.mark.parametrize("algorithm", ["ES256", "RS256", "PS256", "EdDSA", "Ed25519"])
 def test_a_good_proof_names_its_key(algorithm):
     key = DPoPKey(algorithm)
     checked = verify(proof(key, jti="one"))
