@@ -38,7 +38,6 @@ def configure(cache_url: str) -> None:
             "DJANGO_DEBUG": "0",
             "JWT_COOKIE_SECURE": "0",
             "DATABASE_URL": f"sqlite:///{WORK / 'bench.sqlite3'}",
-            "REVOCATION_POLL_INTERVAL": "60",
             "DJANGO_LOG_LEVEL": "WARNING",  # no audit line per request
         }
     )
