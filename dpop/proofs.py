@@ -171,7 +171,7 @@ def _parts(raw: str) -> tuple[dict, dict]:
     header_segment, payload_segment, _ = raw.split(".")
     try:
         header, payload = (json.loads(_b64url_decode(segment)) for segment in (header_segment, payload_segment))
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested thousands deep
         raise InvalidProof("The proof is not a JWT.") from exc
     if not isinstance(header, dict) or not isinstance(payload, dict):
         raise InvalidProof("The proof is not a JWT.")

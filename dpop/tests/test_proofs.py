@@ -143,7 +143,22 @@ def test_a_tampered_payload_is_refused():
     assert "signature" in refused(f"{header}.{payload}.{signature}")
 
 
-@pytest.mark.parametrize("raw", ["", "not-a-jwt", "a.b.c", "x" * 9000], ids=["empty", "one part", "junk", "huge"])
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "not-a-jwt",
+        "a.b.c",
+        "x" * 9000,
+        f"{b64(b'[' * 3000)}.{b64(b'{}')}.c2ln",
+        f"{b64(bytes([255, 254]))}.e30.c2ln",
+    ],
+    ids=["empty", "one part", "junk", "huge", "deep JSON", "not UTF-8"],
+)
 def test_junk_is_refused(raw):
     refused(raw)
 
