@@ -15,7 +15,13 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
-from accounts.authentication import INVALID_TOKEN, JWTCookieAuthentication, dpop_challenge, set_challenge
+from accounts.authentication import (
+    INVALID_DPOP_PROOF,
+    INVALID_TOKEN,
+    JWTCookieAuthentication,
+    dpop_challenge,
+    set_challenge,
+)
 from accounts.models import User
 from accounts.tokens import bound_key_of
 from dpop import conf
@@ -35,7 +41,7 @@ class DPoPAuthentication(JWTCookieAuthentication):
         header = request._request.META.get("HTTP_AUTHORIZATION")
         if header is None:
             return super().authenticate(request)
-        scheme, _, raw_token = header.partition(" ")
+        scheme, _space, raw_token = header.partition(" ")
         if scheme == SCHEME:
             return self.authenticate_dpop(request, raw_token.strip())
         if scheme == "Bearer" and conf.DPOP_REQUIRED:
@@ -53,6 +59,6 @@ class DPoPAuthentication(JWTCookieAuthentication):
             raise refused(request, INVALID_TOKEN, NOT_BOUND)
         proof = request_proof(request, access_token=raw_token)
         if not hmac.compare_digest(proof.jkt, jkt):
-            raise refused(request, "invalid_dpop_proof", WRONG_KEY)
+            raise refused(request, INVALID_DPOP_PROOF, WRONG_KEY)
         set_challenge(request, dpop_challenge(INVALID_TOKEN, TOKEN_INVALID))
         return self.get_user(validated), validated

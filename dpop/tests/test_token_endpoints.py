@@ -4,6 +4,7 @@ from http import HTTPStatus
 
 import jwt
 import pytest
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.binding import DPOP
@@ -91,3 +92,11 @@ def test_required_binding_refuses_unbound_token_requests(user, settings, bound_p
     assert_refused(response)
     assert_refused(refresh(bound_pair["refresh"]))
     assert refresh(bound_pair["refresh"], key.proof("POST", REFRESH_URL)).status_code == HTTPStatus.OK
+
+
+def test_a_bound_refresh_token_in_the_refresh_cookie_mints_nothing(bound_pair, browser):
+    browser.cookies["__Secure-refresh_token"] = bound_pair["refresh"]
+    response = browser.post(reverse("accounts:refresh"))
+    assert response.status_code == HTTPStatus.UNAUTHORIZED
+    assert [name for name, morsel in response.cookies.items() if morsel.value] == []  # cleared, none set
+    assert Session.objects.get().revoked_at is None
