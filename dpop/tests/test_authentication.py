@@ -2,10 +2,12 @@
 
 from http import HTTPStatus
 
+import jwt
 import pytest
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import DEFAULT_PASSWORD
+from accounts.tokens import keys
 from dpop.tests.conftest import ME_URL, TOKEN_URL
 from dpop.tests.keys import DPoPKey
 
@@ -105,3 +107,12 @@ def test_a_dpop_request_costs_at_most_the_statements_of_a_bearer_one(bound_pair,
     assert dpop_me(bound_pair, key).status_code == HTTPStatus.OK  # warms the user cache, as real traffic does
     with django_assert_max_num_queries(0):
         assert dpop_me(bound_pair, key).status_code == HTTPStatus.OK
+
+
+@pytest.mark.parametrize("cnf", ["a-thumbprint", {"jkt": 7}, {"jkt": ""}, {"x5t#S256": "abc"}, None])
+def test_a_token_with_a_malformed_cnf_is_refused_by_every_scheme(bound_pair, key, cnf):
+    payload = {**jwt.decode(bound_pair["access"], options={"verify_signature": False}), "cnf": cnf}
+    forged = keys.token_backend().encode(payload)  # signed with the site's own key: only the claim is wrong
+    assert me(f"Bearer {forged}").status_code == HTTPStatus.UNAUTHORIZED
+    response = me(f"DPoP {forged}", key.proof("GET", ME_URL, access_token=forged))
+    assert_refused(response, "invalid_token")
