@@ -10,7 +10,7 @@ STAMP := $(VENV)/.requirements-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv run serve test test-units test-e2e test-fast bench bench-ratios bench-reset bench-mail soak lint format migrate clean
+.PHONY: venv run serve test test-units test-e2e test-fast bench bench-ratios bench-reset bench-mail bench-dpop soak lint format migrate clean
 
 venv: $(STAMP)
 
@@ -75,6 +75,11 @@ bench: $(STAMP)
 # the peers, side by side; fails when a ratio misses its budget. Writes nothing.
 bench-ratios: $(STAMP)
 	$(PY) bench/run.py --ratios $(BENCH_ARGS)
+
+# What DPoP costs (about 2 minutes, in process): a DPoP-authenticated request against a Bearer
+# one, a bound refresh against an unbound one. Writes bench/results-dpop.md.
+bench-dpop: $(STAMP)
+	$(PY) bench/dpop.py $(BENCH_ARGS)
 
 # Whether the password-reset answer's time tells a known address from an unknown one (about 1 minute).
 bench-reset: $(STAMP)

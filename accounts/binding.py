@@ -8,6 +8,12 @@ copied refresh cookie or token alone mints nothing.
 """
 
 from dataclasses import dataclass, field
+from functools import cache
+
+from django.utils.module_loading import import_string
+from rest_framework.request import Request
+
+from accounts import conf
 
 DBSC = "dbsc"
 DPOP = "dpop"
@@ -27,3 +33,19 @@ class KeyProof:
 
     def matches(self, binding: str, jkt: str) -> bool:
         return self.binding == binding and self.jkt == jkt
+
+
+def bearer_key_proof(request: Request) -> KeyProof | None:
+    """The verified key proof of a Bearer token request (a DPoP header), or ``None`` when it carries none.
+
+    The reader is ``BEARER_KEY_PROOF`` (dpop's when installed); it raises an
+    ``APIException`` (401) for a proof that fails its checks, or for a missing
+    one when its app requires binding.
+    """
+    path = conf.BEARER_KEY_PROOF
+    return _reader(path)(request) if path else None
+
+
+@cache
+def _reader(path: str):
+    return import_string(path)

@@ -28,6 +28,9 @@ DEFAULT_REAUTHENTICATION_METHODS = (
     ("mfa", "mfa.reauthentication.passkey"),
     ("mfa", "mfa.reauthentication.code"),
 )
+# Reads the key proof of a Bearer token request (/api/token/, /api/token/refresh/) when the project
+# names none: the installed binding app's (accounts/binding.py). Only a string: accounts imports no app.
+DEFAULT_BEARER_KEY_PROOF = ("dpop", "dpop.token_requests.key_proof")
 JWT_ALGORITHMS = ("HS256", "RS256", "ES256")
 EMAIL_VERIFICATION_MODES = ("optional", "mandatory")
 # Read at call time by accounts/revocation/runtime.py (HONOUR, REFUSE there).
@@ -136,6 +139,14 @@ class AccountsSettings(AppSettings):
         if configured is not None:
             return tuple(configured)
         return tuple(path for app, path in DEFAULT_REAUTHENTICATION_METHODS if apps.is_installed(app))
+
+    @property
+    def BEARER_KEY_PROOF(self) -> str:
+        configured = self._setting("BEARER_KEY_PROOF", None)
+        if configured is not None:
+            return configured
+        app, path = DEFAULT_BEARER_KEY_PROOF
+        return path if apps.is_installed(app) else ""
 
 
 app_settings = AccountsSettings()

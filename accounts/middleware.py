@@ -16,7 +16,7 @@ from accounts import conf
 from accounts.authentication import JWTCookieAuthentication
 from accounts.models import User
 from accounts.revocation import runtime as revocations
-from accounts.tokens import SESSION_CLAIM, VERSION_CLAIM
+from accounts.tokens import CONFIRMATION_CLAIM, SESSION_CLAIM, VERSION_CLAIM
 from jwtsite.middleware import is_api_path
 
 CACHE_ATTRIBUTE = "_access_cookie_authentication"
@@ -68,6 +68,8 @@ def _authenticate(raw_token: str | None) -> tuple[User, Token] | None:
         token = JWTCookieAuthentication().get_validated_token(raw_token)
         user_id, version = token[api_settings.USER_ID_CLAIM], token[VERSION_CLAIM]
         revocations.check(token[SESSION_CLAIM], user_id, version)
+        if CONFIRMATION_CLAIM in token.payload:
+            return None  # a DPoP-bound token is good only with a proof of its key, never as a cookie
     except (APIException, TokenError, KeyError):
         # Expired, revoked, forged or unreadable: signed out, as the API would answer 401.
         return None

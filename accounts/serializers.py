@@ -221,6 +221,12 @@ class RefreshInputSerializer(serializers.Serializer):
 class TokenPairOutputSerializer(serializers.Serializer):
     access = serializers.CharField()
     refresh = serializers.CharField()
+    token_type = serializers.CharField(
+        required=False,
+        help_text='"DPoP" when the request carried a DPoP proof (RFC 9449): both tokens are bound to its key '
+        "(`cnf.jkt`) and the access token is accepted only as `Authorization: DPoP <access>` with a proof. "
+        "Absent for unbound (Bearer) tokens.",
+    )
 
 
 class ExpiriesOutputSerializer(serializers.Serializer):

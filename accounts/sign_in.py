@@ -31,6 +31,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from accounts import conf
+from accounts.binding import KeyProof
 from accounts.client import ClientInfo
 from accounts.models import User
 from accounts.tokens import EMAIL_CODE, PASSKEY, PASSWORD
@@ -63,6 +64,8 @@ class SignInAttempt:
     sends every answer with the request, so there is nothing to hold and
     resume. ``answers``: what the client sent for the stages to use (``otp``).
     ``details``: extra facts for the ``login_succeeded`` audit line.
+    ``bound_to``: a key proof the request carried (a DPoP header on
+    ``/api/token/``): the session starts bound to that key.
     """
 
     user: User
@@ -73,6 +76,7 @@ class SignInAttempt:
     answers: Mapping[str, str] = field(default_factory=dict)
     amr: tuple[str, ...] = ()
     details: Mapping[str, object] = field(default_factory=dict)
+    bound_to: KeyProof | None = None
 
     @classmethod
     def start(cls, *, user: User, method: SignInMethod, client: ClientInfo, **kwargs) -> "SignInAttempt":

@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from harness import reach
+from harness.node_client import run_client
 from harness.servers import REPO, Client, Gunicorn, free_port
 
 pytestmark = pytest.mark.e2e
@@ -31,6 +32,7 @@ EXAMPLE = REPO / "docs" / "examples" / "node-resource-server"
 LOG_DIR = Path(__file__).resolve().parent / "artifacts" / "node"
 STAMP = EXAMPLE / "node_modules" / ".jwtsite-lock-sha256"
 FEED_KEY = secrets.token_urlsafe(32)
+DPOP_IAT_WINDOW = 3  # seconds: the DPoP client's stale proof waits past it
 
 
 def unavailable(reason: str) -> None:
@@ -111,6 +113,7 @@ def servers(tmp_path_factory) -> Iterator[tuple[Gunicorn, NodeServer, bytes]]:
                     "REVOCATION_FEED_KEY": FEED_KEY,
                     "JWT_ISSUER": env["JWT_ISSUER"],
                     "JWT_AUDIENCE": env["JWT_AUDIENCE"],
+                    "DPOP_IAT_WINDOW": str(DPOP_IAT_WINDOW),
                 },
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -204,3 +207,31 @@ def test_forged_and_foreign_tokens_are_refused(servers, forgery):
     assert response.status == HTTPStatus.UNAUTHORIZED, response.body
     assert response.json()["code"] == "token_not_valid"
     assert response.header("WWW-Authenticate") == 'Bearer realm="api"'
+
+
+# The DPoP client's steps (harness/node_client.py) that a thief takes, and RFC 9449's error for each.
+DPOP_ATTACKS = {
+    "no_proof": "invalid_dpop_proof",
+    "as_bearer": "invalid_token",
+    "other_key": "invalid_dpop_proof",
+    "wrong_htu": "invalid_dpop_proof",
+    "wrong_htm": "invalid_dpop_proof",
+    "stale_iat": "invalid_dpop_proof",
+    "no_ath": "invalid_dpop_proof",
+    "wrong_ath": "invalid_dpop_proof",
+}
+
+
+def test_dpop_bound_tokens_are_accepted_only_with_a_proof_of_their_key(servers):
+    auth, node, _ = servers
+    story = run_client(auth.url, reach.new_account(auth.url), resource_url=node.url, stale_wait=DPOP_IAT_WINDOW + 1.5)
+    assert story["obtain"]["token_type"] == "DPoP", story["obtain"]
+    for step in ("me", "replay_original", "me_after_refresh"):
+        assert story[step]["status"] == HTTPStatus.OK, (step, story[step])
+    answers = {step: story[step] for step in DPOP_ATTACKS} | {
+        f"replayed {n}": a for n, a in enumerate(story["replayed"])
+    }
+    for step, answer in answers.items():
+        error = DPOP_ATTACKS.get(step, "invalid_dpop_proof")
+        assert (answer["status"], answer["code"]) == (HTTPStatus.UNAUTHORIZED, error), (step, answer)
+        assert answer["www_authenticate"].startswith(f'DPoP error="{error}"'), (step, answer)

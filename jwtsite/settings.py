@@ -424,3 +424,23 @@ LOGGING = {
     # fido2 logs every registration and passkey sign-in at INFO; the audit trail already says it.
     "loggers": {"fido2": {"level": "WARNING"}},
 }
+
+# DPoP (dpop/, docs/dpop.md): Bearer tokens bound to the client's key (RFC 9449)
+# ------------------------------------------------------------------------------
+# Kept together at the end: the app, its authentication (first: it hands Bearer and
+# cookies on to accounts'), its nonce middleware, and its environment variables.
+INSTALLED_APPS += ["dpop"]
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = ["dpop.authentication.DPoPAuthentication"]
+MIDDLEWARE += ["dpop.middleware.DPoPNonceMiddleware"]
+vars().update(
+    from_environment(
+        env,
+        {
+            "DPOP_REQUIRED": as_bool,
+            "DPOP_IAT_WINDOW": as_int,
+            "DPOP_NONCE": as_bool,
+            "DPOP_NONCE_LIFETIME": as_int,
+            "DPOP_ALGORITHMS": as_list,
+        },
+    )
+)

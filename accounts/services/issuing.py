@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import conf, selectors, signals, sql
-from accounts.binding import KeyProof
+from accounts.binding import DPOP, KeyProof
 from accounts.client import ClientInfo
 from accounts.exceptions import (
     InvalidRefreshToken,
@@ -184,6 +184,11 @@ def _bind(session: Session, proof: KeyProof) -> None:
     session.bound_jkt = proof.jkt
 
 
+def _dpop_jkt(session: Session) -> str | None:
+    """A DPoP-bound session's tokens name its key (``cnf.jkt``); DBSC binds the refresh alone."""
+    return session.bound_jkt if session.binding == DPOP else None
+
+
 def _session_ends_at(session: Session) -> datetime:
     return session.created_at + conf.session_max_age()
 
@@ -199,6 +204,7 @@ def _refresh_claims(session: Session, user: User, now: datetime) -> Claims:
         expires_at=whole_seconds(min(now + conf.refresh_lifetime(), _session_ends_at(session))),
         auth_time=session.auth_time,
         amr=tuple(session.amr.split()),
+        jkt=_dpop_jkt(session),
     )
 
 
@@ -243,6 +249,7 @@ def _current_claims(session: Session) -> Claims:
         expires_at=session.current_token.expires_at,
         auth_time=session.auth_time,
         amr=tuple(session.amr.split()),
+        jkt=_dpop_jkt(session),
     )
 
 
@@ -258,6 +265,7 @@ def _issue(session: Session, refresh: Claims, now: datetime) -> IssuedTokens:
         expires_at=whole_seconds(min(now + conf.access_lifetime(), _session_ends_at(session))),
         auth_time=refresh.auth_time,
         amr=refresh.amr,
+        jkt=refresh.jkt,
     )
     return IssuedTokens(
         user_id=session.user_id,
@@ -268,4 +276,5 @@ def _issue(session: Session, refresh: Claims, now: datetime) -> IssuedTokens:
         access_expires=access.expires_at,
         refresh_expires=refresh.expires_at,
         persistent=session.remember,
+        jkt=access.jkt,
     )

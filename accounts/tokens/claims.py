@@ -4,7 +4,9 @@ Every token carries ``user_id``, ``sid`` (the session), ``ver`` (the user's
 ``token_version``), ``sub`` (the user id as a string, for other libraries),
 ``auth_time`` and ``amr`` (when and how the user last proved who they are in
 this session) and, when configured, ``iss`` / ``aud`` (``JWT_ISSUER`` /
-``JWT_AUDIENCE``). Payloads are built in one fixed claim order, so re-signing
+``JWT_AUDIENCE``). The tokens of a session bound to a DPoP key carry
+``cnf: {"jkt": <the key's thumbprint>}`` (RFC 7800, RFC 9449): they are
+good only with a proof of that key (dpop/). Payloads are built in one fixed claim order, so re-signing
 a refresh token's stored claims gives back the very same HS256 token.
 """
 
@@ -28,6 +30,10 @@ MAX_EPOCH = 253402300800  # 10000-01-01: past datetime's range
 VERSION_CLAIM = "ver"
 AUTH_TIME_CLAIM = "auth_time"
 AMR_CLAIM = "amr"
+# RFC 7800's confirmation claim; RFC 9449's member in it: the thumbprint of the key the token is bound to.
+CONFIRMATION_CLAIM = "cnf"
+KEY_THUMBPRINT_MEMBER = "jkt"
+MAX_THUMBPRINT_LENGTH = 128
 # How a user proved who they are (the ``amr`` claim; RFC 8176 names where there is one).
 PASSWORD, ONE_TIME_CODE, PASSKEY, RECOVERY_CODE = "pwd", "otp", "webauthn", "recovery"
 # A code mailed to the user (EMAIL_SIGN_IN). RFC 8176 has no value for email; not "otp", which here
@@ -107,6 +113,8 @@ class SessionClaimsMixin:
             or not all(isinstance(method, str) and method in AUTH_METHODS for method in amr)
         ):
             raise TokenError(_("Token has no valid '%(claim)s' claim") % {"claim": AMR_CLAIM})
+        if CONFIRMATION_CLAIM in self.payload and bound_key_of(self.payload) is None:
+            raise TokenError(_("Token has no valid '%(claim)s' claim") % {"claim": CONFIRMATION_CLAIM})
         # Tokens signed before "sub" existed have none; one that has it must agree with user_id.
         subject = self.payload.get(SUBJECT_CLAIM, str(self.payload[api_settings.USER_ID_CLAIM]))
         if subject != str(self.payload[api_settings.USER_ID_CLAIM]):
@@ -144,6 +152,8 @@ class Claims:
     expires_at: datetime
     auth_time: datetime | None = None
     amr: tuple[str, ...] = ()
+    # The thumbprint of the DPoP key the session is bound to (its tokens' ``cnf.jkt``), else None.
+    jkt: str | None = None
 
 
 def new_jti() -> str:
@@ -178,6 +188,8 @@ def encode(token_class: type[Token], claims: Claims) -> str:
     if claims.auth_time is not None:
         token.payload[AUTH_TIME_CLAIM] = to_epoch(claims.auth_time)
         token.payload[AMR_CLAIM] = list(claims.amr)
+    if claims.jkt:
+        token.payload[CONFIRMATION_CLAIM] = {KEY_THUMBPRINT_MEMBER: claims.jkt}
     # Verified by the key ring's backend (accounts/tokens/keys.py), which requires them when set.
     if conf.JWT_ISSUER:
         token.payload["iss"] = conf.JWT_ISSUER
@@ -214,7 +226,17 @@ def _claims(token: Token) -> Claims:
         expires_at=from_epoch(token["exp"]),
         auth_time=auth_time_of(token),
         amr=tuple(token.get(AMR_CLAIM) or ()),
+        jkt=bound_key_of(token.payload),
     )
+
+
+def bound_key_of(payload) -> str | None:
+    """The thumbprint in the token's ``cnf.jkt`` (the key it is bound to), or ``None`` when unbound or malformed."""
+    confirmation = payload.get(CONFIRMATION_CLAIM)
+    if not isinstance(confirmation, dict):
+        return None
+    jkt = confirmation.get(KEY_THUMBPRINT_MEMBER)
+    return jkt if isinstance(jkt, str) and 0 < len(jkt) <= MAX_THUMBPRINT_LENGTH else None
 
 
 def auth_time_of(claims) -> datetime | None:
@@ -238,3 +260,5 @@ class IssuedTokens:
     access_expires: datetime
     refresh_expires: datetime
     persistent: bool
+    # The DPoP key both tokens are bound to (their ``cnf.jkt``), else None.
+    jkt: str | None = None

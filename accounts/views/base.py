@@ -15,6 +15,7 @@ from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from accounts import audit, failed_sign_ins, services
+from accounts.authentication import challenge_of
 from accounts.binding import KeyProof
 from accounts.client import client_info
 from accounts.exceptions import InvalidRefreshToken, RefreshTokenReused, SessionError
@@ -68,7 +69,8 @@ class AuthAPIView(APIView):
         return [HasUserRows(), *permissions] if self.needs_user_rows else permissions
 
     def get_authenticate_header(self, request: Request) -> str:
-        return WWW_AUTHENTICATE
+        # A refusal may name its own challenge (a DPoP error: accounts/authentication.py).
+        return challenge_of(request, WWW_AUTHENTICATE)
 
     def audit(self, event: str, **details) -> None:
         audit.audit(event, client=client_info(self.request), **details)

@@ -27,6 +27,7 @@ from rest_framework.response import Response
 from accounts import audit, cookies, services
 from accounts.serializers import LoginOutputSerializer, TokenPairOutputSerializer
 from accounts.sign_in import Ask, Refuse, SignInAttempt, Stopped, run_stages
+from accounts.tokens import IssuedTokens
 from accounts.views.base import WWW_AUTHENTICATE, expiries
 
 
@@ -43,14 +44,18 @@ class SignInMixin:
     def signed_in(self, attempt: SignInAttempt) -> Response:
         """Every stage passed: the session starts, with what ``attempt`` proved."""
         tokens = services.session_create(
-            user=attempt.user, client=attempt.client, remember=attempt.remember, amr=attempt.amr
+            user=attempt.user,
+            client=attempt.client,
+            remember=attempt.remember,
+            amr=attempt.amr,
+            bound_to=attempt.bound_to,
         )
         how = {"bearer": True} if attempt.bearer else {"remember": attempt.remember}
         self.audit(
             audit.LOGIN_SUCCEEDED, user_id=tokens.user_id, session_id=tokens.session_id, **how, **attempt.details
         )
         if attempt.bearer:
-            return Response(TokenPairOutputSerializer(tokens).data)
+            return Response(token_pair(tokens))
         response = Response(LoginOutputSerializer({"user": attempt.user, **expiries(tokens)}).data)
         cookies.set_auth_cookies(response, tokens)
         return response
@@ -73,6 +78,14 @@ class SignInMixin:
         if held is not None:
             cookies.set_private_cookie(response, held.cookie_name, held.secret, max_age=held.max_age, path=held.path)
         return response
+
+
+def token_pair(tokens: IssuedTokens) -> dict:
+    """A Bearer client's pair; ``token_type: DPoP`` when they are bound to a DPoP key (RFC 9449)."""
+    data = TokenPairOutputSerializer(tokens).data
+    if tokens.jkt:
+        data["token_type"] = "DPoP"
+    return data
 
 
 def refusal_response(outcome: Ask | Refuse) -> Response:

@@ -63,14 +63,15 @@ def test_schema_validates_with_no_warning_and_covers_the_contract(schema):
     assert operations >= CONTRACT
 
 
-def test_both_security_schemes_are_described(schema):
+def test_the_security_schemes_are_described(schema):
     assert schema["components"]["securitySchemes"]["bearerAuth"] == {
         "type": "http",
         "scheme": "bearer",
         "bearerFormat": "JWT",
     }
     assert schema["components"]["securitySchemes"]["cookieAuth"]["in"] == "cookie"
-    assert schema["paths"]["/api/me/"]["get"]["security"] == [{"bearerAuth": []}, {"cookieAuth": []}]
+    assert schema["components"]["securitySchemes"]["dpopAuth"]["scheme"] == "DPoP"
+    assert schema["paths"]["/api/me/"]["get"]["security"] == [{"bearerAuth": []}, {"dpopAuth": []}, {"cookieAuth": []}]
     assert "security" not in schema["paths"]["/api/auth/login/"]["post"]
 
 
@@ -113,3 +114,14 @@ def test_registration_documents_that_a_taken_address_gets_the_same_answer(schema
     assert "Never a taken `email`" in operation["responses"]["400"]["description"]
     email = schema["components"]["schemas"]["RegisterInputRequest"]["properties"]["email"]
     assert "the answer is the same 201" in email["description"]
+
+
+def test_the_token_endpoints_document_dpop(schema):
+    for path in ("/api/token/", "/api/token/refresh/"):
+        post = schema["paths"][path]["post"]
+        assert {"in": "header", "name": "DPoP"}.items() <= next(
+            p for p in post["parameters"] if p["name"] == "DPoP"
+        ).items()
+    pair = schema["components"]["schemas"]["TokenPairOutput"]
+    assert "token_type" in pair["properties"]
+    assert "token_type" not in pair.get("required", [])

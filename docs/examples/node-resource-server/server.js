@@ -5,8 +5,9 @@
 // logout on jwtsite is refused here within a second, at no round trip per request.
 // Configuration (environment): see README.md.
 
+import { createHash } from 'node:crypto';
 import express from 'express';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { EmbeddedJWK, calculateJwkThumbprint, createRemoteJWKSet, jwtVerify } from 'jose';
 
 const config = {
   host: process.env.HOST || '127.0.0.1',
@@ -20,6 +21,7 @@ const config = {
   pollIntervalMs: Number(process.env.REVOCATION_POLL_INTERVAL_MS || 250),
   staleAfterMs: Number(process.env.REVOCATION_STALE_AFTER_MS || 5000),
   stalePolicy: process.env.REVOCATION_STALE_POLICY || 'honour', // or 'refuse'
+  dpopIatWindowSeconds: Number(process.env.DPOP_IAT_WINDOW ?? 60),
 };
 
 function required(name) {
@@ -108,27 +110,92 @@ setInterval(prune, 10000).unref();
 
 const keys = createRemoteJWKSet(new URL(config.jwksUrl));
 
-function rawToken(request) {
+// The credential: `Authorization: DPoP <token>` (a token bound to the client's key, RFC 9449),
+// `Authorization: Bearer <token>`, or the access_token cookie.
+function credential(request) {
   const header = request.get('Authorization');
-  if (header) return header.startsWith('Bearer ') ? header.slice(7) : null;
+  if (header) {
+    const [scheme, token] = header.split(' ', 2);
+    return scheme === 'DPoP' || scheme === 'Bearer' ? { scheme, token } : null;
+  }
   for (const part of (request.get('Cookie') || '').split(';')) {
     const [name, ...value] = part.trim().split('=');
-    if (name === 'access_token' || name === '__Host-access_token') return value.join('=');
+    if (name === 'access_token' || name === '__Host-access_token') return { scheme: 'cookie', token: value.join('=') };
   }
   return null;
 }
 
-function refuse(response, status, code, detail) {
-  if (status === 401) response.set('WWW-Authenticate', 'Bearer realm="api"');
+function refuse(response, status, code, detail, challenge = 'Bearer realm="api"') {
+  if (status === 401) response.set('WWW-Authenticate', challenge);
   return response.status(status).json({ detail, code });
 }
 
+function dpopRefusal(response, error, detail) {
+  return refuse(response, 401, error, detail, `DPoP error="${error}", error_description="${detail}"`);
+}
+
+// --- DPoP proofs (RFC 9449 section 4.3) -----------------------------------------
+
+// Each proof is good once: its jti is remembered (in this process) while its iat is acceptable.
+const seenProofs = new Map();
+setInterval(() => {
+  const now = Date.now();
+  for (const [id, until] of seenProofs) if (until <= now) seenProofs.delete(id);
+}, 10000).unref();
+
+const base64url = (bytes) => Buffer.from(bytes).toString('base64url');
+
+function normalizedUri(uri) {
+  try {
+    const url = new URL(uri); // lower-cases scheme and host, drops the default port
+    return `${url.protocol}//${url.host}${url.pathname}`;
+  } catch {
+    return null;
+  }
+}
+
+// The proof's key thumbprint if `request` carries a valid proof for `accessToken`, else throws a message.
+async function checkedProof(request, accessToken) {
+  const raw = request.get('DPoP');
+  if (!raw || raw.includes(',')) throw new Error('A DPoP proof (the DPoP header) is required.');
+  let payload;
+  let protectedHeader;
+  try {
+    ({ payload, protectedHeader } = await jwtVerify(raw, EmbeddedJWK, {
+      typ: 'dpop+jwt',
+      algorithms: ['ES256', 'ES384', 'ES512', 'RS256', 'PS256', 'EdDSA', 'Ed25519'],
+    }));
+  } catch {
+    throw new Error('The proof is not a valid dpop+jwt signed by its jwk.');
+  }
+  const now = Math.floor(Date.now() / 1000);
+  if (payload.htm !== request.method) throw new Error("The proof's htm is not this request's method.");
+  const uri = `${request.protocol}://${request.get('host')}${request.path}`;
+  if (typeof payload.htu !== 'string' || normalizedUri(payload.htu) !== normalizedUri(uri)) {
+    throw new Error("The proof's htu is not this request's URI.");
+  }
+  if (!Number.isInteger(payload.iat) || payload.iat > now + config.leewaySeconds || payload.iat < now - config.dpopIatWindowSeconds) {
+    throw new Error("The proof's iat is outside the accepted window.");
+  }
+  if (payload.ath !== base64url(createHash('sha256').update(accessToken).digest())) {
+    throw new Error("The proof's ath is not the hash of this access token.");
+  }
+  if (typeof payload.jti !== 'string' || !payload.jti) throw new Error('The proof has no jti.');
+  const jkt = await calculateJwkThumbprint(protectedHeader.jwk, 'sha256');
+  const id = `${jkt}:${payload.jti}`;
+  if (seenProofs.has(id)) throw new Error("The proof's jti was used before.");
+  seenProofs.set(id, (now + config.dpopIatWindowSeconds + config.leewaySeconds + 1) * 1000);
+  return jkt;
+}
+
 async function authenticate(request, response, next) {
-  const token = rawToken(request);
-  if (!token) return refuse(response, 401, 'not_authenticated', 'Authentication credentials were not provided.');
+  const presented = credential(request);
+  if (!presented || !presented.token) {
+    return refuse(response, 401, 'not_authenticated', 'Authentication credentials were not provided.');
+  }
   let claims;
   try {
-    ({ payload: claims } = await jwtVerify(token, keys, {
+    ({ payload: claims } = await jwtVerify(presented.token, keys, {
       algorithms: ['RS256', 'ES256'],
       issuer: config.issuer,
       audience: config.audience,
@@ -136,10 +203,25 @@ async function authenticate(request, response, next) {
       requiredClaims: ['exp', 'jti', 'sid', 'user_id', 'ver'],
     }));
   } catch {
+    if (presented.scheme === 'DPoP') return dpopRefusal(response, 'invalid_token', 'The access token is not valid.');
     return refuse(response, 401, 'token_not_valid', 'Given token not valid for any token type');
   }
   if (claims.token_type !== 'access' || !Number.isInteger(claims.user_id) || !Number.isInteger(claims.ver)) {
     return refuse(response, 401, 'token_not_valid', 'Given token not valid for any token type');
+  }
+  // A token bound to a key (cnf.jkt) is good only as DPoP, with a proof of that key; an unbound one never as DPoP.
+  const boundTo = typeof claims.cnf?.jkt === 'string' ? claims.cnf.jkt : null;
+  if (presented.scheme === 'DPoP') {
+    if (!boundTo) return dpopRefusal(response, 'invalid_token', "This token is not bound to a key: send it as 'Authorization: Bearer'.");
+    let jkt;
+    try {
+      jkt = await checkedProof(request, presented.token);
+    } catch (error) {
+      return dpopRefusal(response, 'invalid_dpop_proof', error.message);
+    }
+    if (jkt !== boundTo) return dpopRefusal(response, 'invalid_dpop_proof', "The proof's key is not the one the token is bound to.");
+  } else if (boundTo || claims.cnf !== undefined) {
+    return dpopRefusal(response, 'invalid_token', "This token is bound to a key: send it as 'Authorization: DPoP' with a DPoP proof.");
   }
   if (isRevoked(claims)) return refuse(response, 401, 'token_revoked', 'Token has been revoked.');
   if (!isCurrent() && config.stalePolicy === 'refuse') {
