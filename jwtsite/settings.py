@@ -15,7 +15,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from jwtsite import shared_cache
-from jwtsite.app_settings import as_bool, as_float, as_int, as_list, as_str, from_environment
+from jwtsite.app_settings import as_bool, as_float, as_int, as_int_list, as_list, as_str, from_environment
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -250,7 +250,7 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
 # APP SETTINGS
 # ------------------------------------------------------------------------------
 # The apps' own settings: their defaults are in accounts/conf.py, emails/conf.py,
-# mfa/conf.py and jwtsite/conf.py (site-wide), their checks in each checks.py. A
+# mfa/conf.py, jobs/conf.py and jwtsite/conf.py (site-wide), their checks in each checks.py. A
 # variable that is set becomes the setting of the same name; a value its cast
 # refuses stays text, for the app's check to report with the others.
 vars().update(
@@ -333,37 +333,36 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
 # Django's tasks framework (the django-tasks backport of django.tasks). Without
 # TASKS_URL the queue is a table of the site's database (django-tasks-db: a task
 # commits with the change that asked for it); TASKS_URL=redis://host:6379/N puts
-# it on Redis (RQ) for several machines. make run and make serve start
-# TASKS_WORKERS worker processes beside the site (jobs/supervisor.py).
-TASKS_URL = env.str("TASKS_URL", default="")
-if TASKS_URL.startswith(("redis://", "rediss://")):
+# it on Redis (RQ) for several machines. jobs' own settings (TASKS_URL's check, the
+# workers, the schedule) are in jobs/conf.py, the outbox's (MAIL_*) in emails/conf.py.
+if env.str("TASKS_URL", default="").startswith(("redis://", "rediss://")):
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     # django-rq's admin-only model has no table: dumpdata and the like must not look for one.
     DATABASE_ROUTERS = ["jobs.routers.TablelessModelsRouter"]
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
-    RQ_QUEUES = {"default": {"URL": TASKS_URL, "DEFAULT_TIMEOUT": 300}}
-elif TASKS_URL in ("", "database"):
-    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {"default": {"URL": env.str("TASKS_URL"), "DEFAULT_TIMEOUT": 300}}
 else:
-    raise ImproperlyConfigured(f"TASKS_URL must be empty (the database) or redis://..., not {TASKS_URL!r}.")
-TASKS_WORKERS = env.int("TASKS_WORKERS", default=1)
-# The workers yield the CPU to the web workers: under a burst the answers come first, the mail a moment later.
-TASKS_NICE = env.int("TASKS_NICE", default=10)
-# Seconds between a failed attempt and the next: 9 attempts over about an hour, then the mail is dead.
-MAIL_RETRY_DELAYS = env.list("MAIL_RETRY_DELAYS", cast=int, default=[10, 30, 60, 120, 300, 600, 900, 1800])
-# Seconds a worker holds a mail it is sending; a worker dead for longer gives it up to another.
-MAIL_SEND_LEASE = env.int("MAIL_SEND_LEASE", default=120)
-# Seconds a due mail may wait for its task before deliveries_resume enqueues it again.
-MAIL_RESUME_AFTER = env.int("MAIL_RESUME_AFTER", default=60)
-# Days the outbox keeps sent (and skipped) mail, and dead mail, before the daily cleanup deletes it.
-MAIL_KEEP_DAYS = env.int("MAIL_KEEP_DAYS", default=7)
-MAIL_KEEP_DEAD_DAYS = env.int("MAIL_KEEP_DEAD_DAYS", default=30)
-# Periodic work (jobs/schedule.py): name -> (task, every N seconds). Enqueued by the worker's
-# scheduler, once per period for the whole site (a lock in the shared cache); no cron line.
-PERIODIC_TASKS = {
-    "cleanup": ("jobs.tasks.cleanup_expired", env.int("CLEANUP_EVERY", default=86400)),
-    "mail_resume": ("jobs.tasks.mail_resume", env.int("MAIL_RESUME_EVERY", default=30)),
-}
+    # Also under a TASKS_URL that is neither: jobs.E001 refuses to start with it.
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+vars().update(
+    from_environment(
+        env,
+        {
+            # jobs
+            "TASKS_URL": as_str,
+            "TASKS_WORKERS": as_int,
+            "TASKS_NICE": as_int,
+            "CLEANUP_EVERY": as_int,
+            "MAIL_RESUME_EVERY": as_int,
+            # emails: the outbox
+            "MAIL_RETRY_DELAYS": as_int_list,
+            "MAIL_SEND_LEASE": as_int,
+            "MAIL_RESUME_AFTER": as_int,
+            "MAIL_KEEP_DAYS": as_int,
+            "MAIL_KEEP_DEAD_DAYS": as_int,
+        },
+    )
+)
 
 # CORS
 # ------------------------------------------------------------------------------
