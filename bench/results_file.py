@@ -157,7 +157,7 @@ Raw figures (JSON):
 
 def soak_section() -> str:
     """The soak's section of results.md (bench/soak.py writes it), kept across benchmark runs."""
-    from bench.soak import SECTION_MARKER
+    from bench.soak_report import SECTION_MARKER
 
     previous = RESULTS.read_text() if RESULTS.exists() else ""
     return "\n" + previous[previous.index(SECTION_MARKER) :] if SECTION_MARKER in previous else ""
