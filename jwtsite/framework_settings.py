@@ -72,7 +72,7 @@ SIMPLE_JWT = {
     "JTI_CLAIM": "jti",
 }
 
-# DJANGO REST FRAMEWORK
+# DJANGO REST FRAMEWORK (its NUM_PROXIES follows DJANGO_NUM_PROXIES: jwtsite/settings.py)
 # ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.JWTCookieAuthentication"],
