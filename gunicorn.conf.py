@@ -108,9 +108,11 @@ _task_workers = None
 def when_ready(server) -> None:
     """Starts the task worker processes (mail, periodic work) beside the web workers."""
     global _task_workers
+    from jobs import conf
     from jobs.supervisor import Supervisor
 
-    _task_workers = Supervisor(_int("TASKS_WORKERS", 1)).start()
+    # Django is set up by now: preloaded, by importing jwtsite.wsgi; else by on_starting's check.
+    _task_workers = Supervisor(conf.TASKS_WORKERS).start()
     if _task_workers.pids():
         server.log.info("Task workers: %s", ", ".join(map(str, _task_workers.pids())))
 

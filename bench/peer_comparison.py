@@ -134,7 +134,7 @@ class PeerServer:
 
 def side_by_side(bench, jwtsite_url: str, cookie_access: str, work: Path, workers: int, connections: int, log) -> dict:
     """Every variant in every round; the medians of their rates and of the ratios taken within each round."""
-    from bench.run import alternating, rounds
+    from bench.rig import alternating, rounds
 
     ensure_peers_venv(log)
     with (

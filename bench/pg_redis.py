@@ -56,7 +56,8 @@ def unreachable(postgres: str, redis: str) -> str | None:
 
 
 def bench_postgres_redis(bench, log: Callable[[str], None]) -> dict:
-    from bench.run import CONNECTIONS, Databases, alternating, me_rounds, refresh_rounds, rounds
+    from bench.figures import me_rounds, refresh_rounds
+    from bench.rig import CONNECTIONS, Databases, alternating, rounds
 
     postgres, redis = servers()
     if reason := unreachable(postgres, redis):
@@ -110,7 +111,7 @@ def bench_postgres_redis(bench, log: Callable[[str], None]) -> dict:
 
 
 def bench_work():
-    from bench.run import WORK
+    from bench.rig import WORK
 
     return WORK
 

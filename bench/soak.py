@@ -13,14 +13,15 @@ at the end against the sessions alive (with harness/consistency.py's check and
 
     make soak                                   # 10 minutes
     make soak SOAK_ARGS="--duration 60"         # a smoke run
+
+The server under load and its RSS: bench/soak_server.py; the section it writes:
+bench/soak_report.py.
 """
 
 import argparse
-import json
 import os
 import platform
 import secrets
-import signal
 import subprocess
 import sys
 import time
@@ -31,24 +32,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.soak_report import RESULTS, locust_stats, section, write_section  # noqa: E402
+from bench.soak_server import Server, machine_state  # noqa: E402
 from harness import consistency  # noqa: E402
-from harness.servers import Client, free_port, with_path  # noqa: E402
+from harness.servers import with_path  # noqa: E402
 
 BENCH = REPO / "bench"
 WORK = BENCH / ".work"
-RESULTS = BENCH / "results.md"
 LOCUST = BENCH / ".venv" / "bin" / "locust"
-SECTION_MARKER = "<!-- soak: this section is written by bench/soak.py -->"
-EXPECTED = {
-    "csrf": 204,
-    "register": 201,
-    "login": 200,
-    "refresh": 200,
-    "me": 200,
-    "posts": 200,
-    "publish": 201,
-    "delete": 204,
-}
 
 
 def log(message: str) -> None:
@@ -60,127 +51,6 @@ def admin(url: str, statement: str) -> None:
 
     with closing(psycopg.connect(with_path(url, "/postgres"), autocommit=True)) as connection:
         connection.execute(statement)
-
-
-def children(pid: int) -> list[int]:
-    try:
-        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS for {pid}")
-
-
-def machine_state() -> dict:
-    """Load average and the busiest processes (``ps``), to say what else was running."""
-    top = subprocess.run(
-        ["ps", "-eo", "pcpu,rss,etimes,comm", "--sort=-pcpu"], capture_output=True, text=True, check=False
-    ).stdout.splitlines()[:9]
-    return {"loadavg": Path("/proc/loadavg").read_text().split()[:3], "top": top}
-
-
-class Server:
-    """``make serve`` on a free port; its gunicorn master and workers found through /proc."""
-
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
-        self.port = free_port()
-        self.env = {**env, "HOST": "127.0.0.1", "PORT": str(self.port)}
-        self.log_path = log_path
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        with open(self.log_path, "wb") as output:
-            self.process = subprocess.Popen(
-                ["make", "--no-print-directory", "serve"], cwd=REPO, env=self.env, stdout=output, stderr=output
-            )
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                sys.exit(f"soak: make serve exited with {self.process.returncode}; see {self.log_path}")
-            try:
-                if Client(self.url).get("/healthz").status == 200 and len(self.workers()) >= self.expected_workers:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.5)
-        sys.exit(f"soak: make serve did not become healthy; see {self.log_path}")
-
-    @property
-    def expected_workers(self) -> int:
-        return int(self.env.get("WEB_CONCURRENCY") or 2 * len(os.sched_getaffinity(0)) + 1)
-
-    def master(self) -> int:
-        (master,) = children(self.process.pid)  # make execs gunicorn in its recipe's shell
-        return master
-
-    def workers(self) -> list[int]:
-        masters = children(self.process.pid)
-        return sorted(children(masters[0])) if masters else []
-
-    def rss(self, samples: int = 1) -> dict[int, float]:
-        """Each worker's RSS; with ``samples``, its lowest over that many readings 0.5 s apart.
-
-        A worker hashing a password (Argon2, 100 MB for a fraction of a
-        second) is caught at its peak otherwise; the lowest reading is what it
-        keeps.
-        """
-        readings = []
-        for sample in range(samples):
-            if sample:
-                time.sleep(0.5)
-            readings.append({pid: rss_mb(pid) for pid in self.workers()})
-        return {pid: min(reading[pid] for reading in readings) for pid in readings[0]}
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.kill(self.master(), signal.SIGTERM)
-        try:
-            self.process.wait(60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-
-
-def percentile(response_times: dict[int, int], count: int, percent: float) -> float:
-    """Locust's own percentile over its histogram of rounded response times (ms)."""
-    wanted, seen = int(count * percent), 0
-    for response_time in sorted(response_times, reverse=True):
-        seen += response_times[response_time]
-        if count - seen <= wanted:
-            return response_time
-    return 0
-
-
-def locust_stats(path: Path, duration: float) -> dict[str, dict]:
-    """Per operation and ``Aggregated``: requests, failures, req/s, p50 and p99 (from Locust's final JSON)."""
-    entries = json.loads(path.read_text())
-    merged = {"name": "Aggregated", "num_requests": 0, "num_failures": 0, "response_times": {}}
-    for entry in entries:
-        merged["num_requests"] += entry["num_requests"]
-        merged["num_failures"] += entry["num_failures"]
-        for response_time, count in entry["response_times"].items():
-            merged["response_times"][response_time] = merged["response_times"].get(response_time, 0) + count
-    stats = {}
-    for entry in [*entries, merged]:
-        times = {float(k): v for k, v in entry["response_times"].items()}
-        count = sum(times.values())
-        stats[entry["name"]] = {
-            "requests": entry["num_requests"],
-            "failures": entry["num_failures"],
-            "rps": entry["num_requests"] / duration,
-            "p50_ms": percentile(times, count, 0.50),
-            "p99_ms": percentile(times, count, 0.99),
-        }
-    return stats
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -274,97 +144,6 @@ def run(args: argparse.Namespace) -> dict:
         "machine_before": before,
         "machine_after": after,
     }
-
-
-def fmt_ms(value: float) -> str:
-    return f"{value:,.0f} ms" if value >= 10 else f"{value:.1f} ms"
-
-
-def section(result: dict) -> str:
-    stats = result["stats"]
-    total = stats["Aggregated"]
-    ok = {name: stats[name]["requests"] - stats[name]["failures"] for name in stats}
-    expected_tokens = ok.get("register", 0) + ok.get("login", 0) + ok.get("refresh", 0)
-    boot, warm, end = (result["rss_mb"][phase] for phase in ("boot", "warm", "end"))
-    growth_warm = [e - w for w, e in zip(warm, end, strict=True)]
-    growth_boot = [e - b for b, e in zip(boot, end, strict=True)]
-    rows = result["rows"]
-    lines = [
-        SECTION_MARKER,
-        "## Soak",
-        "",
-        f"Produced by `make soak` (bench/soak.py) on {result['date']}, {result['machine']}: "
-        f"`make serve` ({result['workers']} gunicorn sync workers, debug off, access and audit logs on) on PostgreSQL "
-        f"and Redis, loaded by Locust (bench/locustfile.py) with {result['users']} users and no think time for "
-        f"{result['duration_s']} s (whole run {result['wall_s']} s). Mix per 100 requests: 1 login, 10 refreshes, "
-        "45 `GET /api/me/`, 41 `GET /api/posts/`, 2 publishes, 1 delete. Load generator, server, PostgreSQL and "
-        "Redis share the machine's cores.",
-        "",
-        "| operation | requests | errors | req/s | p50 | p99 |",
-        "| --- | --- | --- | --- | --- | --- |",
-    ]
-    for name in [*EXPECTED, "Aggregated"]:
-        if name in stats:
-            s = stats[name]
-            lines.append(
-                f"| {name} | {s['requests']:,} | {s['failures']} | {s['rps']:,.1f} | {fmt_ms(s['p50_ms'])} "
-                f"| {fmt_ms(s['p99_ms'])} |"
-            )
-    error_rate = total["failures"] / max(total["requests"], 1)
-    lines += [
-        "",
-        "| figure | measured | budget | |",
-        "| --- | --- | --- | --- |",
-        f"| error rate | {error_rate:.4%} ({total['failures']} of {total['requests']:,}) | 0 | "
-        f"{'pass' if total['failures'] == 0 else 'FAIL'} |",
-        f"| worker RSS at boot / after {result['warmup_s']}-s warm-up / end (MB) | "
-        f"{', '.join(f'{v:.0f}' for v in boot)} / {', '.join(f'{v:.0f}' for v in warm)} / "
-        f"{', '.join(f'{v:.0f}' for v in end)} |  |  |",
-        f"| worker RSS growth, warm-up to end (max) | {max(growth_warm):+.1f} MB | < 10 MB | "
-        f"{'pass' if max(growth_warm) < 10 else 'FAIL'} |",
-        f"| worker RSS growth, boot to end (max) | {max(growth_boot):+.1f} MB |  |  |",
-        f"| same worker processes at start and end | {'yes' if result['worker_pids_stable'] else 'no'} |  |  |",
-        f"| sessions: rows / live / revoked | {rows['sessions']:,} / {rows['live sessions']:,} / "
-        f"{rows['revoked sessions']:,} |  |  |",
-        f"| refresh-token rows / answered registrations + logins + refreshes | {rows['refresh tokens']:,} / "
-        f"{expected_tokens:,} | equal | {'pass' if rows['refresh tokens'] == expected_tokens else 'FAIL'} |",
-        f"| live refresh tokens / live sessions | {rows['live refresh tokens']:,} / {rows['live sessions']:,} | "
-        f"equal | {'pass' if rows['live refresh tokens'] == rows['live sessions'] else 'FAIL'} |",
-        f"| blacklisted tokens (every rotated-away or revoked one) | {rows['blacklisted tokens']:,} |  |  |",
-        f"| consistency violations (harness/consistency.py) | {sum(result['violations'].values())} | 0 | "
-        f"{'pass' if not any(result['violations'].values()) else 'FAIL'} |",
-        f"| `cleanup_sessions` at the end | {result['cleanup_sessions'] or '(no output)'} |  |  |",
-        "",
-        "Worker RSS is VmRSS from /proc, per worker (after the warm-up and every minute, the lowest of 10 "
-        "readings 0.5 s apart: a worker hashing a password holds Argon2's 100 MB for a moment); the warm-up is "
-        f"the first {result['warmup_s']} s of load. Rows are counted right after the load in one snapshot; "
-        "nothing has expired yet, so `cleanup_sessions` has nothing to delete, and every token row is accounted "
-        "for: the first of each session (registration or login), one per successful refresh. Counts of "
-        "requests come from Locust's final JSON (`--json-file`), written after every user has stopped.",
-        "",
-        f"Machine before: load average {' '.join(result['machine_before']['loadavg'])}; after: "
-        f"{' '.join(result['machine_after']['loadavg'])}. Busiest processes at the end (`ps`, CPU averaged over "
-        "each process's life):",
-        "",
-        "```",
-        *result["machine_after"]["top"],
-        "```",
-        "",
-        "Raw figures (JSON):",
-        "",
-        "```json",
-        json.dumps({k: v for k, v in result.items() if not k.startswith("machine_")}, indent=1),
-        "```",
-        "",
-    ]
-    return "\n".join(lines)
-
-
-def write_section(text: str) -> None:
-    previous = RESULTS.read_text() if RESULTS.exists() else ""
-    if SECTION_MARKER in previous:
-        previous = previous[: previous.index(SECTION_MARKER)]
-    RESULTS.write_text(previous.rstrip("\n") + "\n\n" + text)
 
 
 def main() -> None:

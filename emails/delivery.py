@@ -24,7 +24,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django_tasks import task
 
-from emails import compose, outbox
+from emails import compose, conf, outbox
 from emails.models import Delivery
 
 logger = logging.getLogger("jwtsite.mail")
@@ -37,7 +37,7 @@ RESUME_BATCH = 500
 def deliver(delivery_id: int) -> str:
     """Sends outbox row ``delivery_id`` if it is due and nobody else holds it; returns what became of it."""
     now = timezone.now()
-    lease = timedelta(seconds=settings.MAIL_SEND_LEASE)
+    lease = timedelta(seconds=conf.MAIL_SEND_LEASE)
     claimed = (
         Delivery.objects.filter(pk=delivery_id)
         .filter(
@@ -74,7 +74,7 @@ def deliveries_resume(*, overdue_after: float | None = None) -> int:
     worker killed mid-send all leave a row here. Returns how many it enqueued.
     """
     now = timezone.now()
-    overdue_after = settings.MAIL_RESUME_AFTER if overdue_after is None else overdue_after
+    overdue_after = conf.MAIL_RESUME_AFTER if overdue_after is None else overdue_after
     lost = Delivery.objects.filter(
         Q(state=State.PENDING, next_attempt_at__lte=now - timedelta(seconds=overdue_after))
         | Q(state=State.SENDING, lease_until__lt=now)
@@ -105,8 +105,8 @@ def deliveries_delete_finished(*, batch_size: int = 5000, now=None) -> int:
     now = now or timezone.now()
     deleted = 0
     for states, days in (
-        ([State.SENT, State.SKIPPED], settings.MAIL_KEEP_DAYS),
-        ([State.DEAD], settings.MAIL_KEEP_DEAD_DAYS),
+        ([State.SENT, State.SKIPPED], conf.MAIL_KEEP_DAYS),
+        ([State.DEAD], conf.MAIL_KEEP_DEAD_DAYS),
     ):
         old = Delivery.objects.filter(state__in=states, finished_at__lt=now - timedelta(days=days))
         while ids := list(old.values_list("pk", flat=True)[:batch_size]):
@@ -120,7 +120,7 @@ def message_id(delivery: Delivery) -> str:
 
 
 def retry_delays() -> list[int]:
-    return [int(delay) for delay in settings.MAIL_RETRY_DELAYS]
+    return [int(delay) for delay in conf.MAIL_RETRY_DELAYS]
 
 
 # Internals -----------------------------------------------------------------------

@@ -11,6 +11,8 @@ class JobsConfig(AppConfig):
     def ready(self) -> None:
         from django.apps import apps
 
+        from jobs import checks  # noqa: F401 - registers the checks of jobs' settings
+
         if apps.is_installed("django_rq"):
             from jobs import rq_connections
 

@@ -12,9 +12,10 @@ import threading
 import time
 from collections.abc import Callable
 
-from django.conf import settings
 from django.core.cache import cache
 from django.utils.module_loading import import_string
+
+from jobs import conf
 
 logger = logging.getLogger("jwtsite.jobs")
 TICK_SECONDS = 5
@@ -24,7 +25,7 @@ def enqueue_due(now: float | None = None) -> list[str]:
     """Enqueues every periodic task whose current slot no one has taken yet; their names."""
     now = time.time() if now is None else now
     enqueued = []
-    for name, (path, every) in settings.PERIODIC_TASKS.items():
+    for name, (path, every) in conf.PERIODIC_TASKS.items():
         slot = int(now // every)
         if not cache.add(f"jobs:periodic:{name}:{slot}", 1, timeout=every + TICK_SECONDS):
             continue

@@ -12,12 +12,11 @@ import logging
 import os
 import threading
 
-from django.conf import settings
 from django.utils.crypto import get_random_string
 from django_tasks import task_backends
 from django_tasks_db.backend import DatabaseBackend
 
-from jobs import schedule
+from jobs import conf, schedule
 
 logger = logging.getLogger("jwtsite.jobs")
 # Seconds the database worker sleeps when it found nothing to do.
@@ -26,8 +25,8 @@ POLL_SECONDS = 0.25
 
 def run() -> None:
     """Runs until SIGTERM or SIGINT (a task under way is finished first)."""
-    if settings.TASKS_NICE:
-        os.nice(settings.TASKS_NICE)
+    if conf.TASKS_NICE:
+        os.nice(conf.TASKS_NICE)
     stop = threading.Event()
     backend = task_backends["default"]
     every_tick = None if isinstance(backend, DatabaseBackend) else _promote_due_rq_jobs

@@ -115,6 +115,10 @@ def as_list(env: Any, name: str) -> list[str]:
     return [item for item in env.list(name) if item.strip()]
 
 
+def as_int_list(env: Any, name: str) -> list[int]:
+    return [int(item) for item in env.list(name) if item.strip()]
+
+
 # Check helpers: one Error per bad value, naming the variable, what it must be, and what it is.
 def choice_error(name: str, value: Any, allowed: Iterable[str], check_id: str) -> list[Error]:
     allowed = tuple(allowed)

@@ -9,15 +9,15 @@ below). Every value has a default that serves local development; nothing exists
 only in production. Django's own variables carry a ``DJANGO_`` prefix.
 """
 
-from pathlib import Path
-
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from jwtsite import shared_cache
-from jwtsite.app_settings import as_bool, as_float, as_int, as_list, as_str, from_environment
+from jwtsite import app_variables, shared_cache
+from jwtsite.app_settings import from_environment
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+# What no variable changes: URLs, templates, password hashing, simplejwt, DRF, the OpenAPI schema.
+from jwtsite.framework_settings import *  # noqa: F403
+from jwtsite.framework_settings import BASE_DIR, REST_FRAMEWORK
 
 env = environ.Env()
 
@@ -88,26 +88,6 @@ MIDDLEWARE = [
     "jwtsite.middleware.JsonApiErrorsMiddleware",
 ]
 
-ROOT_URLCONF = "jwtsite.urls"
-WSGI_APPLICATION = "jwtsite.wsgi.application"
-AUTH_USER_MODEL = "accounts.User"
-DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-
-TEMPLATES = [
-    {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
-        "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-            ],
-        },
-    },
-]
-
 # DATABASES
 # ------------------------------------------------------------------------------
 # https://docs.djangoproject.com/en/5.2/ref/databases/#sqlite-notes
@@ -157,28 +137,6 @@ else:
     CACHES = {"default": shared_cache.embedded_cache(shared_cache.default_location(DATABASES["default"], BASE_DIR))}
 # CACHE_OUTAGE_POLICY and /healthz's HEALTH_CHECKS: jwtsite/conf.py.
 
-# PASSWORDS
-# ------------------------------------------------------------------------------
-# Argon2id hashes new passwords; PBKDF2 still verifies (and upgrades) old hashes.
-PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
-    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
-    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
-]
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
-
-# INTERNATIONALIZATION
-# ------------------------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
-USE_I18N = True
-USE_TZ = True
-
 # STATIC FILES (served by whitenoise, also with debug off)
 # ------------------------------------------------------------------------------
 STATIC_URL = "static/"
@@ -214,25 +172,8 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 NUM_PROXIES = env.int("DJANGO_NUM_PROXIES", default=0)
 # The Content-Security-Policy sent by jwtsite/security.py: jwtsite/conf.py.
 
-# JWT
+# COOKIES (simplejwt's token classes and claims: jwtsite/framework_settings.py)
 # ------------------------------------------------------------------------------
-# simplejwt's token classes, claims and rotation. Its keys, lifetimes and leeway are
-# accounts' settings (accounts/conf.py): every token is signed and verified by
-# accounts/tokens/keys.py. simplejwt's own backend (rest_framework_simplejwt.state)
-# is never used; without a key it signs nothing, rather than with SECRET_KEY.
-SIMPLE_JWT = {
-    "SIGNING_KEY": None,
-    "ROTATE_REFRESH_TOKENS": True,
-    "BLACKLIST_AFTER_ROTATION": True,
-    "UPDATE_LAST_LOGIN": False,
-    "AUTH_HEADER_TYPES": ("Bearer",),
-    "USER_ID_FIELD": "id",
-    "USER_ID_CLAIM": "user_id",
-    "AUTH_TOKEN_CLASSES": ("accounts.tokens.SessionAccessToken",),
-    "TOKEN_TYPE_CLAIM": "token_type",
-    "JTI_CLAIM": "jti",
-}
-
 # Django's cookies are Secure as the auth cookies are (JWT_COOKIE_SECURE, default: debug off).
 _cookies_secure = env.bool("JWT_COOKIE_SECURE", default=not DEBUG)
 # The auth cookies' names follow JWT_COOKIE_SECURE at call time (accounts/cookies.py).
@@ -250,70 +191,11 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
 # APP SETTINGS
 # ------------------------------------------------------------------------------
 # The apps' own settings: their defaults are in accounts/conf.py, emails/conf.py,
-# mfa/conf.py and jwtsite/conf.py (site-wide), their checks in each checks.py. A
+# mfa/conf.py, jobs/conf.py and jwtsite/conf.py (site-wide), their checks in each checks.py. A
 # variable that is set becomes the setting of the same name; a value its cast
-# refuses stays text, for the app's check to report with the others.
-vars().update(
-    from_environment(
-        env,
-        {
-            # accounts: sessions and tokens
-            "ACCESS_TOKEN_LIFETIME": as_int,
-            "REFRESH_TOKEN_LIFETIME": as_int,
-            "SESSION_MAX_AGE": as_int,
-            "REFRESH_REUSE_GRACE": as_int,
-            "JWT_COOKIE_SECURE": as_bool,
-            "JWT_SIGNING_KEY": as_str,
-            "JWT_LEEWAY": as_int,
-            "JWT_ISSUER": as_str,
-            "JWT_AUDIENCE": as_str,
-            "JWT_ALGORITHM": as_str,
-            # A PEM, or the path of a file holding one (read by accounts/conf.py).
-            "JWT_PRIVATE_KEY": as_str,
-            "JWT_PUBLIC_KEY": as_str,
-            "JWKS_URL": as_str,
-            "JWT_VERIFIED_CACHE_SIZE": as_int,
-            "USER_CACHE_SIZE": as_int,
-            # accounts: throttles, limits, audit, re-authentication, email verification
-            "LOGIN_RATE_USERNAME": as_str,
-            "LOGIN_RATE_IP": as_str,
-            "REGISTER_RATE_IP": as_str,
-            "PASSWORD_CHECK_RATE_USER": as_str,
-            "PASSWORD_CHECK_RATE_IP": as_str,
-            "LOGIN_FAILURES_USERNAME": as_str,
-            "MAX_SESSIONS_PER_USER": as_int,
-            "AUDIT_LOG_RETENTION_DAYS": as_int,
-            "REAUTH_WINDOW": as_int,
-            "EMAIL_VERIFICATION": as_str,
-            # accounts: the revocation feed and its followers
-            "REVOCATION_FEED_URL": as_str,
-            "REVOCATION_FEED_KEY": as_str,
-            "REVOCATION_FEED_RATE": as_str,
-            "REVOCATION_POLL_INTERVAL": as_float,
-            "REVOCATION_STALE_AFTER": as_float,
-            "REVOCATION_STALE_POLICY": as_str,
-            # providers: external OpenID Connect providers, a JSON list (parsed and checked by providers/)
-            "OIDC_PROVIDERS": as_str,
-            # emails
-            "PASSWORD_RESET_RATE_EMAIL": as_str,
-            "PASSWORD_RESET_RATE_IP": as_str,
-            "EMAIL_LINK_RATE_IP": as_str,
-            "EMAIL_SEND_RATE_USER": as_str,
-            "EMAIL_SIGN_IN": as_bool,
-            "EMAIL_SIGN_IN_CODE_LIFETIME": as_int,
-            # mfa
-            "MFA_ENCRYPTION_KEYS": as_list,
-            "MFA_TOTP_ISSUER": as_str,
-            "MFA_CODE_RATE_USER": as_str,
-            "MFA_CODE_RATE_IP": as_str,
-            "PASSKEY_LOGIN_RATE_IP": as_str,
-            "MFA_FAILURE_NOTICE_AFTER": as_int,
-            # the site (jwtsite/conf.py)
-            "SITE_URL": as_str,
-            "CACHE_OUTAGE_POLICY": as_str,
-        },
-    )
-)
+# refuses stays text, for the app's check to report with the others. The variables,
+# each with its cast: jwtsite/app_variables.py.
+vars().update(from_environment(env, app_variables.APP_VARIABLES))
 # The previous public keys of a rotation: PEMs, or the files holding them.
 if "JWT_PREVIOUS_PUBLIC_KEY_FILES" in env:
     JWT_PREVIOUS_PUBLIC_KEYS = env.list("JWT_PREVIOUS_PUBLIC_KEY_FILES")
@@ -333,86 +215,26 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
 # Django's tasks framework (the django-tasks backport of django.tasks). Without
 # TASKS_URL the queue is a table of the site's database (django-tasks-db: a task
 # commits with the change that asked for it); TASKS_URL=redis://host:6379/N puts
-# it on Redis (RQ) for several machines. make run and make serve start
-# TASKS_WORKERS worker processes beside the site (jobs/supervisor.py).
-TASKS_URL = env.str("TASKS_URL", default="")
-if TASKS_URL.startswith(("redis://", "rediss://")):
+# it on Redis (RQ) for several machines. jobs' own settings (TASKS_URL's check, the
+# workers, the schedule) are in jobs/conf.py, the outbox's (MAIL_*) in emails/conf.py.
+if env.str("TASKS_URL", default="").startswith(("redis://", "rediss://")):
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     # django-rq's admin-only model has no table: dumpdata and the like must not look for one.
     DATABASE_ROUTERS = ["jobs.routers.TablelessModelsRouter"]
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
-    RQ_QUEUES = {"default": {"URL": TASKS_URL, "DEFAULT_TIMEOUT": 300}}
-elif TASKS_URL in ("", "database"):
-    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {"default": {"URL": env.str("TASKS_URL"), "DEFAULT_TIMEOUT": 300}}
 else:
-    raise ImproperlyConfigured(f"TASKS_URL must be empty (the database) or redis://..., not {TASKS_URL!r}.")
-TASKS_WORKERS = env.int("TASKS_WORKERS", default=1)
-# The workers yield the CPU to the web workers: under a burst the answers come first, the mail a moment later.
-TASKS_NICE = env.int("TASKS_NICE", default=10)
-# Seconds between a failed attempt and the next: 9 attempts over about an hour, then the mail is dead.
-MAIL_RETRY_DELAYS = env.list("MAIL_RETRY_DELAYS", cast=int, default=[10, 30, 60, 120, 300, 600, 900, 1800])
-# Seconds a worker holds a mail it is sending; a worker dead for longer gives it up to another.
-MAIL_SEND_LEASE = env.int("MAIL_SEND_LEASE", default=120)
-# Seconds a due mail may wait for its task before deliveries_resume enqueues it again.
-MAIL_RESUME_AFTER = env.int("MAIL_RESUME_AFTER", default=60)
-# Days the outbox keeps sent (and skipped) mail, and dead mail, before the daily cleanup deletes it.
-MAIL_KEEP_DAYS = env.int("MAIL_KEEP_DAYS", default=7)
-MAIL_KEEP_DEAD_DAYS = env.int("MAIL_KEEP_DEAD_DAYS", default=30)
-# Periodic work (jobs/schedule.py): name -> (task, every N seconds). Enqueued by the worker's
-# scheduler, once per period for the whole site (a lock in the shared cache); no cron line.
-PERIODIC_TASKS = {
-    "cleanup": ("jobs.tasks.cleanup_expired", env.int("CLEANUP_EVERY", default=86400)),
-    "mail_resume": ("jobs.tasks.mail_resume", env.int("MAIL_RESUME_EVERY", default=30)),
-}
+    # Also under a TASKS_URL that is neither: jobs.E001 refuses to start with it.
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # CORS
 # ------------------------------------------------------------------------------
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_ALLOW_CREDENTIALS = True
 
-# DJANGO REST FRAMEWORK
+# DJANGO REST FRAMEWORK (the rest of it: jwtsite/framework_settings.py)
 # ------------------------------------------------------------------------------
-REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.JWTCookieAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
-    ],
-    "DEFAULT_PARSER_CLASSES": [
-        "jwtsite.parsers.SafeJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    "PAGE_SIZE": 20,
-    "EXCEPTION_HANDLER": "jwtsite.exceptions.api_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "NUM_PROXIES": NUM_PROXIES,
-    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
-}
-
-# OPENAPI (drf-spectacular; Swagger UI served from our own static files)
-# ------------------------------------------------------------------------------
-SPECTACULAR_SETTINGS = {
-    "TITLE": "jwtsite API",
-    "DESCRIPTION": "Cookie-JWT sessions for browsers, Bearer tokens for scripts. Contract: API.md.",
-    "VERSION": "1.0.0",
-    "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
-    "SERVE_AUTHENTICATION": [],
-    "COMPONENT_SPLIT_REQUEST": True,
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {},
-    "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums",
-        "jwtsite.openapi.document_database_unavailable",
-        "jwtsite.openapi.document_not_acceptable",
-        "jwtsite.openapi.document_invalid_host",
-    ],
-}
+REST_FRAMEWORK = {**REST_FRAMEWORK, "NUM_PROXIES": NUM_PROXIES}
 
 # LOGGING
 # ------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tasks run as they are enqueued, in the test's own thread (a mail: once the transaction commits,
 # emails/outbox.py), so mail.outbox has it and the outbox row says what happened. With TASKS_URL on
 # Redis (CI's PostgreSQL + Redis pass) they go through RQ, run synchronously (django-rq's ASYNC off).
-if TASKS_URL.startswith("redis://"):  # noqa: F405
+if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":  # noqa: F405
     RQ_QUEUES["default"]["ASYNC"] = False  # noqa: F405
 else:
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}

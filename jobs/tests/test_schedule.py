@@ -8,7 +8,7 @@ from django_tasks_db.models import DBTaskResult
 
 from accounts.models import AuditEvent
 from emails.models import Delivery, SignInCode
-from jobs import schedule, tasks
+from jobs import conf, schedule, tasks
 from mfa.models import WebAuthnChallenge
 
 pytestmark = pytest.mark.django_db
@@ -32,8 +32,8 @@ class TestSchedule:
         paths = sorted(DBTaskResult.objects.values_list("task_path", flat=True))
         assert paths == ["jobs.tasks.cleanup_expired"] * 2 + ["jobs.tasks.mail_resume"] * 3
 
-    def test_the_default_schedule_needs_no_cron(self, settings):
-        assert {name: every for name, (_path, every) in settings.PERIODIC_TASKS.items()} == {
+    def test_the_default_schedule_needs_no_cron(self):
+        assert {name: every for name, (_path, every) in conf.PERIODIC_TASKS.items()} == {
             "cleanup": 86400,
             "mail_resume": 30,
         }

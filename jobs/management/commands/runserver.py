@@ -8,10 +8,10 @@ command (with autoreload, not the child that restarts on every code change).
 import atexit
 import os
 
-from django.conf import settings
 from django.utils import autoreload
 from whitenoise.runserver_nostatic.management.commands.runserver import Command as RunserverCommand
 
+from jobs import conf
 from jobs.supervisor import Supervisor
 
 
@@ -22,6 +22,6 @@ class Command(RunserverCommand):
 
     def handle(self, *args, **options) -> None:
         if options["worker"] and os.environ.get(autoreload.DJANGO_AUTORELOAD_ENV) != "true":
-            supervisor = Supervisor(settings.TASKS_WORKERS).start()
+            supervisor = Supervisor(conf.TASKS_WORKERS).start()
             atexit.register(supervisor.stop)
         super().handle(*args, **options)
