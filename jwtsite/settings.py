@@ -424,3 +424,18 @@ LOGGING = {
     # fido2 logs every registration and passkey sign-in at INFO; the audit trail already says it.
     "loggers": {"fido2": {"level": "WARNING"}},
 }
+
+# DBSC (dbsc/: browser sessions bound to a device key; defaults and checks in dbsc/conf.py, dbsc/checks.py)
+# ------------------------------------------------------------------------------
+INSTALLED_APPS += ["dbsc"]
+vars().update(
+    from_environment(
+        env,
+        {
+            # Offer browsers to bind each new session (harmless where ignored; only over HTTPS, Secure cookies).
+            "DBSC": as_bool,
+            "DBSC_CHALLENGE_TTL": as_int,
+            "DBSC_ALGORITHMS": as_list,
+        },
+    )
+)

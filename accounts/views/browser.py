@@ -100,7 +100,7 @@ class RegisterView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
         user, tokens = services.user_register(**data.validated_data, client=client_info(request))
         self.audit(audit.REGISTERED, user_id=user.pk, session_id=tokens.session_id)
         response = Response({"user": UserOutputSerializer(user).data}, status=status.HTTP_201_CREATED)
-        set_auth_cookies(response, tokens)
+        set_auth_cookies(response, tokens, signed_in=True)
         return response
 
 
