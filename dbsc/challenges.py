@@ -6,6 +6,7 @@ shares (jwtsite/settings.py, CACHES).
 """
 
 import secrets
+import time
 
 from django.core.cache import cache
 
@@ -20,7 +21,9 @@ MAX_LENGTH = 128
 def issue(*, session_id: str, purpose: str) -> str:
     """A new challenge for ``session_id``, usable once within ``DBSC_CHALLENGE_TTL`` seconds."""
     challenge = secrets.token_urlsafe(32)
-    cache.set(KEY_PREFIX + challenge, f"{purpose}:{session_id}", timeout=conf.DBSC_CHALLENGE_TTL)
+    # The deadline travels with the entry: the cache's own expiry is only its clean-up.
+    deadline = int(time.time()) + conf.DBSC_CHALLENGE_TTL
+    cache.set(KEY_PREFIX + challenge, f"{purpose}:{session_id}:{deadline}", timeout=conf.DBSC_CHALLENGE_TTL + 1)
     return challenge
 
 
@@ -36,4 +39,5 @@ def redeem(challenge: str, *, session_id: str, purpose: str) -> bool:
     owner = cache.get(key)
     if owner is None or not cache.delete(key):
         return False
-    return owner == f"{purpose}:{session_id}"
+    owner_purpose, owner_session, deadline = owner.split(":")
+    return (owner_purpose, owner_session) == (purpose, session_id) and time.time() <= int(deadline)

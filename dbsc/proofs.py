@@ -24,6 +24,13 @@ PUBLIC_MEMBERS = {"EC": ("kty", "crv", "x", "y"), "RSA": ("kty", "n", "e")}
 KEY_TYPES = {"ES256": ("EC", ECKey), "RS256": ("RSA", RSAKey)}
 MIN_RSA_BITS = 2048
 MAX_PROOF_LENGTH = 8192
+
+
+class ProofRegistry(jws.JWSRegistry):
+    # An RS256 proof's header holds a 2048-bit (or larger) public key: more than joserfc's 512 bytes.
+    max_header_length = 2048
+
+
 # An sf-string holding a compact JWS (RFC 9651 §3.3.3; browsers may also send the bare token).
 STRUCTURED_TOKEN = re.compile(r'^\s*"?([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*)"?\s*(;.*)?$')
 
@@ -92,7 +99,7 @@ def _import(jwk: dict, algorithm: str):
 
 def _header(token: str) -> dict:
     try:
-        header = jws.extract_compact(token.encode()).headers()
+        header = jws.extract_compact(token.encode(), registry=ProofRegistry()).headers()
     except (JoseError, ValueError, TypeError) as exc:
         raise ProofMalformed() from exc
     if header.get("typ") != PROOF_TYPE or header.get("alg") not in conf.DBSC_ALGORITHMS:
@@ -103,7 +110,9 @@ def _header(token: str) -> dict:
 def _verified(token: str, jwk: dict, algorithm: str) -> VerifiedProof:
     key = _import(jwk, algorithm)
     try:
-        payload = json.loads(jws.deserialize_compact(token, key, algorithms=[algorithm]).payload)
+        payload = json.loads(
+            jws.deserialize_compact(token, key, registry=ProofRegistry(algorithms=[algorithm])).payload
+        )
     except (JoseError, ValueError, TypeError) as exc:
         raise ProofInvalid() from exc
     challenge = payload.get("jti") if isinstance(payload, dict) else None

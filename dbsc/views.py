@@ -42,14 +42,14 @@ SESSION_ID = OpenApiParameter(
 )
 
 
-def bound_access_cookie(response: Response, raw_access: str, expires_at) -> None:
+def bound_access_cookie(response: Response, raw_access: str, expires_at, *, now=None) -> None:
     """Re-sets the access cookie to expire with its token, even in a browser-session (``remember=false``) login:
     the browser renews a bound cookie only once it is gone."""
     set_private_cookie(
         response,
         accounts_conf.access_cookie_name(),
         raw_access,
-        max_age=seconds_between(timezone.now(), expires_at),
+        max_age=seconds_between(now or timezone.now(), expires_at),
         path=accounts_conf.ACCESS_COOKIE_PATH,
     )
 
@@ -129,7 +129,7 @@ class RefreshView(TokenIssuingMixin, DbscAPIView):
         tokens = self.refreshed(raw_refresh, proof)
         response = Response(SessionInstructionsSerializer(session_instructions(request, tokens.session_id)).data)
         set_auth_cookies(response, tokens)
-        bound_access_cookie(response, tokens.access, tokens.access_expires)
+        bound_access_cookie(response, tokens.access, tokens.access_expires, now=tokens.issued_at)
         return response
 
     def challenged(self, session_id: str) -> Response:
@@ -141,10 +141,9 @@ class RefreshView(TokenIssuingMixin, DbscAPIView):
 
     def handle_exception(self, exc: Exception) -> Response:
         response = super().handle_exception(exc)
-        # As /api/auth/refresh/: a dead session's cookies are cleared (the browser ends its bound session too).
-        if (
-            response.status_code == status.HTTP_401_UNAUTHORIZED
-            and accounts_conf.refresh_cookie_name() in self.request.COOKIES
-        ):
+        # As /api/auth/refresh/: a dead session's cookies are cleared (the browser ends its bound session too);
+        # a refused proof leaves them, the session lives on.
+        dead = response.status_code == status.HTTP_401_UNAUTHORIZED and not isinstance(exc, DbscRefused)
+        if dead and accounts_conf.refresh_cookie_name() in self.request.COOKIES:
             clear_auth_cookies(response)
         return response
