@@ -36,9 +36,8 @@ class DeviceKey:
 
 def offered_challenge(response) -> str:
     match = OFFER.match(response["Secure-Session-Registration"])
-    assert match and match["path"] == REGISTER_URL and match["algs"] == "ES256 RS256", response[
-        "Secure-Session-Registration"
-    ]
+    assert match, response["Secure-Session-Registration"]
+    assert (match["path"], match["algs"]) == (REGISTER_URL, "ES256 RS256")
     return match["challenge"]
 
 

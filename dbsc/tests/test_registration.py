@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Session
-from conftest import BrowserClient
 from accounts.tests.factories import DEFAULT_PASSWORD
+from conftest import BrowserClient
 from dbsc import conf, services
 from dbsc.tests.device import REGISTER_URL, DeviceKey, offered_challenge, register, signed_in_and_bound
 
@@ -47,7 +47,8 @@ def test_a_sign_in_offers_binding_and_a_valid_proof_binds_the_session(browser, u
 
 def test_rs256_keys_bind_too(browser, user):
     session = signed_in_and_bound(browser, user, DeviceKey("RS256"))
-    assert session.bound_key["kty"] == "RSA" and "d" not in session.bound_key
+    assert session.bound_key["kty"] == "RSA"
+    assert "d" not in session.bound_key
 
 
 def test_every_browser_sign_in_path_offers_but_not_bearer_clients(browser, api_client, user):
