@@ -169,3 +169,13 @@ def test_registration_query_budget(browser, user, django_assert_max_num_queries)
     challenge = offered_challenge(browser.login_as(user))
     with django_assert_max_num_queries(4):
         assert register(browser, DeviceKey(), challenge).status_code == HTTPStatus.OK
+
+
+def test_the_admin_shows_which_sessions_are_bound(browser, user, admin_client):
+    session = signed_in_and_bound(browser, user, DeviceKey())
+    listing = admin_client.get("/admin/accounts/session/?binding=dbsc").content.decode()
+    assert session.short_id in listing
+    assert 'alt="True"' in listing  # the "bound" column's tick
+    page = admin_client.get(f"/admin/accounts/session/{session.pk}/change/").content.decode()
+    assert session.bound_jkt in page
+    assert "DBSC (browser)" in page
