@@ -1,9 +1,15 @@
 """System checks of dbsc's settings (``dbsc.E001``...); accounts/checks.py says when they run."""
 
-from django.core.checks import Error, register
+from django.core.checks import Error, Warning, register
 
+from accounts import conf as accounts_conf
 from dbsc import conf
 from jwtsite.app_settings import CONFIGURATION, whole_number_error
+
+# Chromium signs at most 6 proofs per site in 9 minutes and renews a bound cookie 2 minutes
+# before it expires (net/device_bound_sessions/session_service_impl.cc): a shorter access
+# lifetime runs out of signings, and the bound session then signs its user out.
+MIN_BOUND_ACCESS_LIFETIME = 180
 
 
 @register(CONFIGURATION)
@@ -24,3 +30,19 @@ def check_settings(app_configs=None, **kwargs) -> list[Error]:
             )
         )
     return errors
+
+
+@register(CONFIGURATION)
+def check_access_lifetime(app_configs=None, **kwargs) -> list[Warning]:
+    lifetime = accounts_conf.ACCESS_TOKEN_LIFETIME
+    if conf.DBSC is True and isinstance(lifetime, int) and lifetime < MIN_BOUND_ACCESS_LIFETIME:
+        return [
+            Warning(
+                f"ACCESS_TOKEN_LIFETIME is {lifetime} s: Chrome renews a device-bound cookie at most about every "
+                f"{MIN_BOUND_ACCESS_LIFETIME // 60} minutes (6 signatures per 9 minutes), so bound sessions will "
+                "be signed out.",
+                hint=f"Set ACCESS_TOKEN_LIFETIME to {MIN_BOUND_ACCESS_LIFETIME} or more, or DBSC=0.",
+                id="dbsc.W001",
+            )
+        ]
+    return []
