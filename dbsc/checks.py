@@ -35,7 +35,8 @@ def check_settings(app_configs=None, **kwargs) -> list[Error]:
 @register(CONFIGURATION)
 def check_access_lifetime(app_configs=None, **kwargs) -> list[Warning]:
     lifetime = accounts_conf.ACCESS_TOKEN_LIFETIME
-    if conf.DBSC is True and isinstance(lifetime, int) and lifetime < MIN_BOUND_ACCESS_LIFETIME:
+    # A lifetime accounts refuses (accounts.E005) is reported there alone.
+    if conf.DBSC is True and type(lifetime) is int and 1 <= lifetime < MIN_BOUND_ACCESS_LIFETIME:
         return [
             Warning(
                 f"ACCESS_TOKEN_LIFETIME is {lifetime} s: Chrome renews a device-bound cookie at most about every "

@@ -86,7 +86,7 @@ class RegisterView(DbscAPIView):
             raise
         session_id = str(session.pk)
         self.audit(audit.SESSION_BOUND, user_id=session.user_id, session_id=session_id)
-        response = Response(SessionInstructionsSerializer(session_instructions(request, session_id)).data)
+        response = Response(session_instructions(request, session_id))
         raw_access = request.COOKIES.get(accounts_conf.access_cookie_name(), "")
         try:
             access = decode_session_token(raw_access, decode_access)
@@ -127,7 +127,8 @@ class RefreshView(TokenIssuingMixin, DbscAPIView):
         except ChallengeInvalid:
             return self.challenged(claims.sid)
         tokens = self.refreshed(raw_refresh, proof)
-        response = Response(SessionInstructionsSerializer(session_instructions(request, tokens.session_id)).data)
+        # A plain dict (SessionInstructionsSerializer documents it): every bound browser sends this request.
+        response = Response(session_instructions(request, tokens.session_id))
         set_auth_cookies(response, tokens)
         bound_access_cookie(response, tokens.access, tokens.access_expires, now=tokens.issued_at)
         return response

@@ -15,13 +15,20 @@ import pytest
 from django.core.checks import run_checks
 
 from accounts import conf as accounts_conf
+from dbsc import conf as dbsc_conf
 from emails import conf as emails_conf
 from jwtsite import conf as site_conf
 from jwtsite.app_settings import CONFIGURATION
 from jwtsite.tests.test_site import BASE_DIR, run_python
 from mfa import conf as mfa_conf
 
-APP_CONFS = {"accounts": accounts_conf, "emails": emails_conf, "mfa": mfa_conf, "jwtsite": site_conf}
+APP_CONFS = {
+    "accounts": accounts_conf,
+    "emails": emails_conf,
+    "mfa": mfa_conf,
+    "dbsc": dbsc_conf,
+    "jwtsite": site_conf,
+}
 
 # setting, a bad value, the check's id, what the message must name (the allowed values).
 BAD_VALUES = [
