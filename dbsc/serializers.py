@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 
 class ScopeRuleSerializer(serializers.Serializer):
-    type = serializers.ChoiceField(choices=["include", "exclude"])
+    type = serializers.CharField(help_text='"include" or "exclude" (jwtsite excludes its static files).')
     domain = serializers.CharField()
     path = serializers.CharField()
 
