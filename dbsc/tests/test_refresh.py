@@ -65,6 +65,15 @@ def test_browser_session_logins_get_an_expiring_access_cookie_too(browser, user,
     assert int(response.cookies[ACCESS]["max-age"]) == accounts_conf.ACCESS_TOKEN_LIFETIME
 
 
+def test_the_plain_refresh_of_a_bound_session_leaves_its_cookies(browser, bound, device):
+    """The pages' script may still call /api/auth/refresh/: the answer must not sign the device out."""
+    response = browser.post(reverse("accounts:refresh"))
+    assert (response.status_code, response.json()["code"]) == (HTTPStatus.UNAUTHORIZED, "key_proof_required")
+    assert REFRESH not in response.cookies
+    assert ACCESS not in response.cookies
+    assert proven_refresh(browser, device, bound).status_code == HTTPStatus.OK
+
+
 def test_a_proof_from_another_key_is_refused_and_changes_nothing(browser, bound):
     asked = refresh(browser, session_id=str(bound.pk))
     challenge, _ = refresh_challenge(asked)
@@ -81,7 +90,6 @@ def test_the_copied_cookies_alone_renew_nothing(browser, bound, device):
     thief.cookies[REFRESH] = copied
     plain = thief.post(reverse("accounts:refresh"))
     assert (plain.status_code, plain.json()["code"]) == (HTTPStatus.UNAUTHORIZED, "key_proof_required")
-    thief.cookies[REFRESH] = copied  # the answer cleared it; a thief keeps a copy
     assert refresh(thief, session_id=str(bound.pk)).status_code == HTTPStatus.FORBIDDEN
     bound.refresh_from_db()
     assert bound.revoked_at is None
