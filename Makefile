@@ -10,7 +10,7 @@ STAMP := $(VENV)/.requirements-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv run serve test test-units test-e2e test-fast bench bench-ratios bench-reset bench-mail bench-dpop soak lint format migrate clean
+.PHONY: venv run serve test test-units test-e2e test-fast bench bench-ratios bench-reset bench-mail bench-dpop bench-dbsc soak lint format migrate clean
 
 venv: $(STAMP)
 
@@ -89,6 +89,11 @@ bench-reset: $(STAMP)
 # and request-to-mail latency on SQLite and Redis; writes bench/results-mail.md.
 bench-mail: $(STAMP)
 	$(PY) bench/mail.py $(BENCH_ARGS)
+
+# A device-bound (DBSC) refresh against an unbound one, in-process (about 2 minutes): proof
+# verification plus rotation, ES256 and RS256; writes bench/results-dbsc.md.
+bench-dbsc: $(STAMP)
+	$(PY) bench/dbsc.py $(BENCH_ARGS)
 
 # The soak (about 10 minutes, not in CI): mixed traffic against `make serve` on
 # PostgreSQL + Redis; writes its section of bench/results.md. Locust lives in its

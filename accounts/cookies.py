@@ -8,15 +8,16 @@ from datetime import datetime
 
 from django.http import HttpResponse
 
-from accounts import conf
+from accounts import conf, signals
 from accounts.tokens import IssuedTokens
 
 
-def set_auth_cookies(response: HttpResponse, tokens: IssuedTokens) -> None:
+def set_auth_cookies(response: HttpResponse, tokens: IssuedTokens, *, signed_in: bool = False) -> None:
     """Puts both tokens in httpOnly cookies.
 
     ``Max-Age`` is each token's lifetime; a session started with
-    ``remember=false`` gets browser-session cookies instead.
+    ``remember=false`` gets browser-session cookies instead. A sign-in's answer
+    (``signed_in``) is offered to the apps listening on ``session_cookies_issued``.
     """
     persistent = tokens.persistent
     set_private_cookie(
@@ -33,6 +34,8 @@ def set_auth_cookies(response: HttpResponse, tokens: IssuedTokens) -> None:
         max_age=seconds_between(tokens.issued_at, tokens.refresh_expires) if persistent else None,
         path=conf.REFRESH_COOKIE_PATH,
     )
+    if signed_in:
+        signals.session_cookies_issued.send(sender=set_auth_cookies, response=response, tokens=tokens)
 
 
 def clear_auth_cookies(response: HttpResponse) -> None:

@@ -11,6 +11,12 @@ from django.dispatch import Signal
 # last SESSION_MAX_AGE came from this user agent and IP.
 signed_in = Signal()
 
+# A browser sign-in (or registration) is answered with the new session's cookies:
+# ``response`` (a receiver may add headers to it, e.g. dbsc's Secure-Session-Registration)
+# and ``tokens`` (IssuedTokens). Sent by accounts/cookies.py's ``set_auth_cookies(...,
+# signed_in=True)``, after the session's transaction committed.
+session_cookies_issued = Signal()
+
 # The user's password was set: ``user``, ``client`` (the device that set it,
 # when known) and ``reset`` (a forgotten-password reset rather than a change).
 password_changed = Signal()

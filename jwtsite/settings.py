@@ -247,17 +247,22 @@ LOGGING = {
     "loggers": {"fido2": {"level": "WARNING"}},
 }
 
+# Device binding: DBSC (dbsc/, docs/dbsc.md: browser sessions bound to a device key) and
 # DPoP (dpop/, docs/dpop.md): Bearer tokens bound to the client's key (RFC 9449)
 # ------------------------------------------------------------------------------
 # Kept together at the end: the app, its authentication (first: it hands Bearer and
 # cookies on to accounts'), its nonce middleware, and its environment variables.
-INSTALLED_APPS += ["dpop"]
+INSTALLED_APPS += ["dbsc", "dpop"]
 REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = ["dpop.authentication.DPoPAuthentication"]
 MIDDLEWARE += ["dpop.middleware.DPoPNonceMiddleware"]
 vars().update(
     from_environment(
         env,
         {
+            # Offer browsers to bind each new session (harmless where ignored; only over HTTPS, Secure cookies).
+            "DBSC": as_bool,
+            "DBSC_CHALLENGE_TTL": as_int,
+            "DBSC_ALGORITHMS": as_list,
             "DPOP_REQUIRED": as_bool,
             "DPOP_IAT_WINDOW": as_int,
             "DPOP_NONCE": as_bool,

@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/", include("emails.urls")),
     path("api/", include("mfa.urls")),
     path("api/", include("providers.urls")),
+    path("api/", include("dbsc.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path(".well-known/jwks.json", JwksView.as_view(), name="jwks"),

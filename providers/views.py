@@ -172,6 +172,9 @@ def as_navigation(answer: Response, *, next_path: str) -> HttpResponseRedirect:
     else:
         response = navigation.refused(str(answer.data.get("code", "provider_error")), next_path=next_path)
     response.cookies = answer.cookies
+    # A device-binding offer (dbsc/) rides on the sign-in's answer; the redirect carries it on.
+    if "Secure-Session-Registration" in answer:
+        response["Secure-Session-Registration"] = answer["Secure-Session-Registration"]
     return response
 
 

@@ -79,9 +79,9 @@ class LastUsedFilter(admin.DateFieldListFilter):
 class SessionAdmin(admin.ModelAdmin):
     """Login sessions; no field here can be turned into a working token."""
 
-    list_display = ["session", "user_link", "state", "device", "ip_address", "last_used", "created"]
+    list_display = ["session", "user_link", "state", "device", "bound", "ip_address", "last_used", "created"]
     list_display_links = ["session"]
-    list_filter = [SessionStateFilter, UserFilter, ("last_used_at", LastUsedFilter)]
+    list_filter = [SessionStateFilter, UserFilter, "binding", ("last_used_at", LastUsedFilter)]
     list_select_related = ["user"]
     # Username or email (contains), IP or session id (starts with: the short id is enough).
     search_fields = ["user__username", "user__email", "^ip_address", "^id"]
@@ -93,6 +93,8 @@ class SessionAdmin(admin.ModelAdmin):
         (None, {"fields": ["id", "user", "state", "device", "user_agent", "ip_address"]}),
         (_("When"), {"fields": ["created_when", "last_used_when", "expires", "revoked"]}),
         (_("Sign-in"), {"fields": ["signed_in_with", "authenticated", "remember"]}),
+        # The key's thumbprint only: a public key's digest, no use to anyone who reads it.
+        (_("Device binding"), {"fields": ["binding", "bound_jkt"]}),
     ]
     readonly_fields = [
         "id",
@@ -108,6 +110,8 @@ class SessionAdmin(admin.ModelAdmin):
         "signed_in_with",
         "authenticated",
         "remember",
+        "binding",
+        "bound_jkt",
     ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -137,6 +141,11 @@ class SessionAdmin(admin.ModelAdmin):
     @admin.display(description=_("device"))
     def device(self, session: Session) -> str:
         return display.device(session)
+
+    @admin.display(description=_("bound"), boolean=True, ordering="binding")
+    def bound(self, session: Session) -> bool:
+        """Bound to a device key (DBSC, DPoP): its copied tokens are useless elsewhere."""
+        return session.bound
 
     @admin.display(description=_("last used"), ordering="last_used_at")
     def last_used(self, session: Session):

@@ -59,6 +59,7 @@ class TestSessionList:
             "user_link",
             "state",
             "device",
+            "bound",
             "ip_address",
             "last_used",
             "created",

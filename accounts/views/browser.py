@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 from accounts import audit, conf, services
 from accounts.client import client_info
 from accounts.cookies import clear_auth_cookies, set_auth_cookies
-from accounts.exceptions import SessionError
+from accounts.exceptions import KeyProofRequired, SessionError
 from accounts.serializers import (
     ExpiriesOutputSerializer,
     JwksOutputSerializer,
@@ -100,7 +100,7 @@ class RegisterView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
         user, tokens = services.user_register(**data.validated_data, client=client_info(request))
         self.audit(audit.REGISTERED, user_id=user.pk, session_id=tokens.session_id)
         response = Response({"user": UserOutputSerializer(user).data}, status=status.HTTP_201_CREATED)
-        set_auth_cookies(response, tokens)
+        set_auth_cookies(response, tokens, signed_in=True)
         return response
 
 
@@ -158,10 +158,16 @@ class RefreshView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
     def handle_exception(self, exc: Exception) -> Response:
         response = super().handle_exception(exc)
         # A dead refresh cookie is cleared. With none sent there is nothing to
-        # clear, and a Set-Cookie could land after a login racing this call.
-        if response.status_code == status.HTTP_401_UNAUTHORIZED and conf.refresh_cookie_name() in self.request.COOKIES:
+        # clear, and a Set-Cookie could land after a login racing this call. A
+        # device-bound session's is alive: its browser renews it with its key (dbsc/).
+        dead = response.status_code == status.HTTP_401_UNAUTHORIZED and not bound_session_refused(exc)
+        if dead and conf.refresh_cookie_name() in self.request.COOKIES:
             clear_auth_cookies(response)
         return response
+
+
+def bound_session_refused(exc: Exception) -> bool:
+    return getattr(exc, "get_codes", lambda: None)() == KeyProofRequired.code
 
 
 class LogoutView(AnonymousCookieAuthAPIView):

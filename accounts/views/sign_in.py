@@ -57,7 +57,7 @@ class SignInMixin:
         if attempt.bearer:
             return Response(token_pair(tokens))
         response = Response(LoginOutputSerializer({"user": attempt.user, **expiries(tokens)}).data)
-        cookies.set_auth_cookies(response, tokens)
+        cookies.set_auth_cookies(response, tokens, signed_in=True)
         return response
 
     def sign_in_stopped(self, attempt: SignInAttempt, stopped: Stopped) -> Response:

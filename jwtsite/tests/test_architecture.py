@@ -23,6 +23,7 @@ ALLOWED = {
     # The task worker and the periodic work it runs: it calls every app's cleanup, none calls it.
     "jobs": {"jwtsite", "accounts", "emails", "mfa"},
     "providers": {"jwtsite", "accounts"},
+    "dbsc": {"jwtsite", "accounts"},
     "dpop": {"jwtsite", "accounts"},
 }
 PROJECT_APPS = set(ALLOWED)

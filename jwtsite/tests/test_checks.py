@@ -15,6 +15,7 @@ import pytest
 from django.core.checks import run_checks
 
 from accounts import conf as accounts_conf
+from dbsc import conf as dbsc_conf
 from dpop import conf as dpop_conf
 from emails import conf as emails_conf
 from jwtsite import conf as site_conf
@@ -26,8 +27,9 @@ APP_CONFS = {
     "accounts": accounts_conf,
     "emails": emails_conf,
     "mfa": mfa_conf,
-    "jwtsite": site_conf,
+    "dbsc": dbsc_conf,
     "dpop": dpop_conf,
+    "jwtsite": site_conf,
 }
 
 # setting, a bad value, the check's id, what the message must name (the allowed values).

@@ -8,7 +8,9 @@
 //   every call of this tab that failed at once shares it, and the other tabs
 //   wait for it and reuse it (session-sync.js); each call is then retried
 //   once; when the refresh fails, or the retry is a 401 again, the page goes
-//   to /login/?next=<here>.
+//   to /login/?next=<here>. A device-bound session (DBSC) answers the refresh
+//   with key_proof_required: the browser renews its cookie itself, so the
+//   cookies are tried once more instead (renewedByTheBrowser).
 // - Signing in or out, here or in another tab, reaches every open page of the
 //   site at once (onSessionChange), without a reload.
 // - A GET answered 503 with Retry-After (the database restarting) is sent
@@ -123,12 +125,22 @@ async function postRefresh() {
   }
   const at = response.ok ? Date.now() : sentAt;
   const body = await json(response);
+  if (body.code === 'key_proof_required') return renewedByTheBrowser();
   return {
     signedIn: response.ok,
     definite: response.ok || response.status === 401,
     at,
     accessExpires: body.access_expires,
   };
+}
+
+// A session bound to this device's key (DBSC: docs/dbsc.md) is renewed by the
+// browser itself, with a proof of the key, before any request that would go
+// without the access cookie; the refresh cookie alone renews nothing. So the
+// cookies are asked once more: signed in if they work now, signed out if not.
+async function renewedByTheBrowser() {
+  const signedIn = await probeSession();
+  return { signedIn, definite: true, at: Date.now() };
 }
 
 // Whether the cookies now authenticate, after another tab's refresh whose message is late.

@@ -22,6 +22,9 @@ function renderSession(session) {
   part(item, 'ip').textContent = session.ip_address || 'unknown';
   part(item, 'last-used').append(timeElement(session.last_used_at));
   part(item, 'created').append(timeElement(session.created_at));
+  // Bound (DBSC or DPoP): renewing it needs a key that never leaves the device.
+  if (session.bound) part(item, 'bound').hidden = false;
+  else part(item, 'bound').remove();
   if (session.current) {
     item.classList.add('session-current');
     part(item, 'current').hidden = false;
