@@ -72,6 +72,16 @@ APP_VARIABLES = {
     "TASKS_NICE": as_int,
     "CLEANUP_EVERY": as_int,
     "MAIL_RESUME_EVERY": as_int,
+    # dbsc: browser sessions bound to a device key (offered only over HTTPS, Secure cookies)
+    "DBSC": as_bool,
+    "DBSC_CHALLENGE_TTL": as_int,
+    "DBSC_ALGORITHMS": as_list,
+    # dpop: Bearer tokens bound to the client's key
+    "DPOP_REQUIRED": as_bool,
+    "DPOP_IAT_WINDOW": as_int,
+    "DPOP_NONCE": as_bool,
+    "DPOP_NONCE_LIFETIME": as_int,
+    "DPOP_ALGORITHMS": as_list,
     # the site (jwtsite/conf.py)
     "SITE_URL": as_str,
     "CACHE_OUTAGE_POLICY": as_str,

@@ -75,7 +75,9 @@ SIMPLE_JWT = {
 # DJANGO REST FRAMEWORK (its NUM_PROXIES follows DJANGO_NUM_PROXIES: jwtsite/settings.py)
 # ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.JWTCookieAuthentication"],
+    # DPoP's (dpop/) checks a DPoP-bound token's proof, then hands Bearer and cookies to
+    # accounts.authentication.JWTCookieAuthentication, which it extends.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["dpop.authentication.DPoPAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",

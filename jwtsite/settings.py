@@ -64,6 +64,9 @@ INSTALLED_APPS = [
     # After accounts: its admin re-registers the user admin with passkeys and "Remove two-factor".
     "mfa",
     "providers",
+    # Device binding: browser sessions (DBSC, docs/dbsc.md) and Bearer tokens (DPoP, docs/dpop.md).
+    "dbsc",
+    "dpop",
     "posts",
 ]
 
@@ -86,6 +89,8 @@ MIDDLEWARE = [
     "jwtsite.middleware.PageMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "jwtsite.middleware.JsonApiErrorsMiddleware",
+    # A fresh DPoP-Nonce on API answers when DPOP_NONCE is on.
+    "dpop.middleware.DPoPNonceMiddleware",
 ]
 
 # DATABASES
@@ -246,28 +251,3 @@ LOGGING = {
     # fido2 logs every registration and passkey sign-in at INFO; the audit trail already says it.
     "loggers": {"fido2": {"level": "WARNING"}},
 }
-
-# Device binding: DBSC (dbsc/, docs/dbsc.md: browser sessions bound to a device key) and
-# DPoP (dpop/, docs/dpop.md): Bearer tokens bound to the client's key (RFC 9449)
-# ------------------------------------------------------------------------------
-# Kept together at the end: the app, its authentication (first: it hands Bearer and
-# cookies on to accounts'), its nonce middleware, and its environment variables.
-INSTALLED_APPS += ["dbsc", "dpop"]
-REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = ["dpop.authentication.DPoPAuthentication"]
-MIDDLEWARE += ["dpop.middleware.DPoPNonceMiddleware"]
-vars().update(
-    from_environment(
-        env,
-        {
-            # Offer browsers to bind each new session (harmless where ignored; only over HTTPS, Secure cookies).
-            "DBSC": as_bool,
-            "DBSC_CHALLENGE_TTL": as_int,
-            "DBSC_ALGORITHMS": as_list,
-            "DPOP_REQUIRED": as_bool,
-            "DPOP_IAT_WINDOW": as_int,
-            "DPOP_NONCE": as_bool,
-            "DPOP_NONCE_LIFETIME": as_int,
-            "DPOP_ALGORITHMS": as_list,
-        },
-    )
-)
