@@ -71,9 +71,14 @@ def _server_survives(live_server, fuzz_user):
 
 
 def fresh_tokens(user):
-    # The fuzzer may have deleted the account (DELETE /api/auth/account/): bring it back.
+    # The fuzzer may have deleted the account (DELETE /api/auth/account/): bring it back;
+    # or renamed it (PATCH /api/auth/account/): give it its name back.
     if not User.objects.filter(pk=user.pk).exists():
         UserFactory(id=user.pk, username=user.username, email=user.email)
+    else:
+        User.objects.filter(pk=user.pk).exclude(username=user.username).update(
+            username=user.username, username_key=user.username_key
+        )
     return services.session_create(user=user, client=ClientInfo(ip_address="127.0.0.1", user_agent="fuzzer"))
 
 
