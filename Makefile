@@ -45,7 +45,8 @@ serve: $(STAMP)
 
 # `make test` = the unit tests, on TEST_WORKERS processes (pytest-xdist), then the
 # end-to-end tests (marker e2e: live servers, browsers, other processes) one at a time,
-# as their timing budgets assume. `make test-fast`: the unit tests without the fuzzer.
+# as their timing budgets assume. `make test-fast`: the unit tests without the fuzzer and
+# those marked process or slow (below).
 # PYTEST_ARGS goes to both runs (a path that holds no test of one kind skips that run);
 # UNIT_MARKS and E2E_MARKS narrow the runs (.ci/run: "e2e and not fault"); E2E_WORKERS=2
 # runs two test files at once (each file's tests on one worker, in order; E2E_DIST=load
