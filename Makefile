@@ -45,7 +45,8 @@ serve: $(STAMP)
 
 # `make test` = the unit tests, on TEST_WORKERS processes (pytest-xdist), then the
 # end-to-end tests (marker e2e: live servers, browsers, other processes) one at a time,
-# as their timing budgets assume. `make test-fast`: the unit tests without the fuzzer.
+# as their timing budgets assume. `make test-fast`: the unit tests without the fuzzer and
+# those marked process or slow (below).
 # PYTEST_ARGS goes to both runs (a path that holds no test of one kind skips that run);
 # UNIT_MARKS and E2E_MARKS narrow the runs (.ci/run: "e2e and not fault"); E2E_WORKERS=2
 # runs two test files at once (each file's tests on one worker, in order; E2E_DIST=load
@@ -63,8 +64,15 @@ test-units: $(STAMP)
 test-e2e: $(STAMP)
 	$(PY) -m pytest -m "$(E2E_MARKS)" $(if $(filter-out 1,$(E2E_WORKERS)),-n $(E2E_WORKERS) --dist $(E2E_DIST)) $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
+# test-fast leaves out the fuzzer (not even collected: building its cases takes seconds per
+# process, and schemathesis' plugin stays unloaded) and the unit tests marked process (they start
+# python -c, manage.py, redis-server, task workers) or slow; make test-units runs them all.
+# Bytecode is cached (the repository ignores __pycache__) even where PYTHONDONTWRITEBYTECODE is set:
+# each of the three processes would otherwise compile the project and rewrite every test module.
+FAST_MARKS ?= not e2e and not fuzz and not process and not slow
 test-fast: $(STAMP)
-	$(PY) -m pytest -m "not e2e and not fuzz" -n $(TEST_WORKERS) -q $(PYTEST_ARGS)
+	env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest -m "$(FAST_MARKS)" -n $(TEST_WORKERS) -q \
+		-p no:schemathesis --ignore=jwtsite/tests/test_fuzz.py $(PYTEST_ARGS)
 
 # Benchmarks (about 20 minutes): prints a table and writes bench/results.md. Its
 # PostgreSQL + Redis section uses BENCH_POSTGRES_URL / BENCH_REDIS_URL (default 127.0.0.1).

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import subprocess
 
 import pytest
 from django.core.cache import cache
@@ -131,3 +132,28 @@ def _fresh_revocation_view():
 def clock(time_machine) -> Clock:
     """The wall clock every time rule reads, moved instead of slept on (jwtsite/tests/clock.py)."""
     return Clock(time_machine)
+
+
+# Marks under which a test may start another process (make test-fast runs neither).
+PROCESS_MARKS = ("process", "e2e")
+_may_start_processes = True
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    global _may_start_processes
+    _may_start_processes = any(item.get_closest_marker(mark) for mark in PROCESS_MARKS)
+
+
+def _refuse_unmarked_processes(popen_init):
+    """``make test-fast`` promises no external process: a test that starts one must say so."""
+
+    def __init__(self, args, *rest, **kwargs):
+        if not _may_start_processes:
+            raise AssertionError(f"this test starts a process ({args!r}): mark it @pytest.mark.process")
+        popen_init(self, args, *rest, **kwargs)
+
+    return __init__
+
+
+subprocess.Popen.__init__ = _refuse_unmarked_processes(subprocess.Popen.__init__)

@@ -2,6 +2,7 @@
 for a URL, count requests, let the access token lapse."""
 
 import re
+import time
 
 from playwright.sync_api import BrowserContext, Page, expect
 
@@ -59,3 +60,12 @@ def expire_access_token(context: BrowserContext) -> None:
     The next API call of every tab then gets a 401, with the refresh cookie still there.
     """
     context.clear_cookies(name=conf.access_cookie_name())
+
+
+SHORT_ACCESS_LIFETIME = 3  # seconds: long enough to load a page, short enough to wait out
+
+
+def wait_for_access_expiry() -> None:
+    # The access cookie's Max-Age is the access lifetime: after it the browser
+    # stops sending it, and the next API call gets a 401.
+    time.sleep(SHORT_ACCESS_LIFETIME + 0.5)

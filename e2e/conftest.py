@@ -234,3 +234,16 @@ def private_redis():
         unavailable(reason)
     with PrivateRedis() as server:
         yield server
+
+
+# The admin tests' staff member (e2e/test_admin*.py).
+@pytest.fixture
+def staff_page(new_page, site):
+    """A page signed in to the admin as a staff member with two-factor (e2e/admin_steps.py)."""
+    from e2e.admin_steps import WIDE, sign_in_to_the_admin, staff_with_two_factor
+
+    staff, authenticator = staff_with_two_factor()
+    page = new_page("staff")
+    page.set_viewport_size(WIDE)
+    sign_in_to_the_admin(page, staff, authenticator)
+    return page

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import Session
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
-from e2e.test_browser import expect_path, log_in
+from e2e.browsing import expect_path, log_in
 from mfa.models import Passkey
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

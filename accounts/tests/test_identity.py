@@ -11,7 +11,7 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from conftest import BrowserClient
-from jwtsite.tests.test_bad_input import snapshot
+from jwtsite.tests.bad_input import snapshot
 
 pytestmark = pytest.mark.django_db
 

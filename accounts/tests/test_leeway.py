@@ -59,6 +59,7 @@ def refresh_status(claims: dict, **changes) -> int:
 
 
 class TestConfiguration:
+    @pytest.mark.process
     def test_a_value_outside_0_to_60_stops_the_server_naming_it(self):
         result = run_python("import jwtsite.wsgi", DJANGO_SECRET_KEY="k" * 50, JWT_LEEWAY="61")
         assert result.returncode == 1

@@ -14,8 +14,8 @@ from django.db.models import Count, F
 from accounts import services
 from accounts.client import ClientInfo
 from accounts.models import Revocation, Session, User
+from accounts.tests.admin_devices import Device, another_server, assert_signed_out, assert_still_signed_in
 from accounts.tests.factories import UserFactory
-from accounts.tests.test_admin_revocation import Device, another_server, assert_signed_out, assert_still_signed_in
 
 pytestmark = pytest.mark.django_db
 

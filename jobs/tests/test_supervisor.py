@@ -1,13 +1,16 @@
 """The supervisor keeps its worker processes running: a killed one is replaced, and stop() ends them all."""
 
+import logging
 import os
+import queue
 import signal
 import sys
-import time
+
+import pytest
 
 from jobs.supervisor import RESTART_DELAY, Supervisor
 
-SLEEPER = [sys.executable, "-c", "import time; time.sleep(120)"]
+SLEEPER = [sys.executable, "-c", "import signal; signal.pause()"]  # a worker that waits for its SIGTERM
 
 
 def alive(pid: int) -> bool:
@@ -19,17 +22,38 @@ def alive(pid: int) -> bool:
         return stat.read().split()[2] != "Z"
 
 
-def test_a_killed_worker_is_replaced_and_stop_ends_every_worker():
+class Started(logging.Handler):
+    """The pids the supervisor says it started, as it says so."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.pids: queue.Queue[int] = queue.Queue()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.msg.startswith("Task worker started"):
+            self.pids.put(record.args[0])
+
+
+@pytest.fixture
+def started(caplog):
+    caplog.set_level(logging.INFO, logger="jwtsite.jobs")
+    handler = Started()
+    logging.getLogger("jwtsite.jobs").addHandler(handler)
+    yield handler
+    logging.getLogger("jwtsite.jobs").removeHandler(handler)
+
+
+@pytest.mark.process
+def test_a_killed_worker_is_replaced_and_stop_ends_every_worker(started):
     supervisor = Supervisor(2, command=SLEEPER).start()
     try:
         first, second = supervisor.pids()
+        assert {started.pids.get_nowait(), started.pids.get_nowait()} == {first, second}
         os.kill(first, signal.SIGKILL)
-        deadline = time.monotonic() + 5 * RESTART_DELAY
-        while first in supervisor.pids() and time.monotonic() < deadline:
-            time.sleep(0.05)
+        replacement = started.pids.get(timeout=5 * RESTART_DELAY)
         pids = supervisor.pids()
         assert first not in pids
-        assert second in pids
+        assert set(pids) == {second, replacement}
         assert all(alive(pid) for pid in pids)
     finally:
         supervisor.stop(wait=5)

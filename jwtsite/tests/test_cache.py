@@ -150,6 +150,7 @@ class TestRedisUnreachable:
         assert auth_client.get(reverse("posts:post-list")).status_code == HTTPStatus.OK
 
 
+@pytest.mark.process
 class TestRedisComesBack:
     def test_reconnects_on_its_own_and_counts_in_redis_again(self, private_redis, clock, settings, user, cache_log):
         settings.LOGIN_RATE_USERNAME = "100/min"
@@ -210,6 +211,7 @@ class TestRedisComesBack:
         ),
     ],
 )
+@pytest.mark.process
 def test_a_misconfigured_limit_refuses_to_start(variable, value, message):
     result = run_python("import jwtsite.wsgi", DJANGO_DEBUG="1", **{variable: value})
     assert result.returncode == 1

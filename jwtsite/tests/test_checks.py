@@ -194,6 +194,7 @@ def manage_py(*args: str, **env: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.process
 def test_check_deploy_lists_every_bad_value_at_once():
     result = manage_py("check", "--deploy", **BAD_ENVIRONMENT)
     assert result.returncode == 1
@@ -206,6 +207,7 @@ def test_check_deploy_lists_every_bad_value_at_once():
     assert report.count("HINT:") == len(BAD_ENVIRONMENT)
 
 
+@pytest.mark.process
 def test_the_wsgi_entry_point_refuses_to_serve_naming_each_bad_value():
     result = run_python("import jwtsite.wsgi", DJANGO_SECRET_KEY="k" * 50, **BAD_ENVIRONMENT)
     assert result.returncode == 1
@@ -215,6 +217,7 @@ def test_the_wsgi_entry_point_refuses_to_serve_naming_each_bad_value():
     assert lines[-1] == "jwtsite: python manage.py check lists them with hints."
 
 
+@pytest.mark.process
 def test_the_asgi_entry_point_refuses_too_for_errors_only():
     result = run_python("import jwtsite.asgi", DJANGO_SECRET_KEY="k" * 50, JWT_LEEWAY="61", SITE_URL="localhost")
     assert result.returncode == 1
@@ -232,6 +235,7 @@ def test_a_warning_alone_does_not_stop_the_server(settings):
     assert configuration_refusal() is None
 
 
+@pytest.mark.process
 def test_migrate_refuses_before_touching_the_database(tmp_path):
     result = manage_py("migrate", "--noinput", DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3", JWT_LEEWAY="61")
     assert result.returncode == 1

@@ -241,6 +241,7 @@ class TestCors:
                 for response in (preflight(auth_client, origin), auth_client.get(ME_URL, HTTP_ORIGIN=origin)):
                     assert response.headers.get("Access-Control-Allow-Origin") in (None, APP)
 
+    @pytest.mark.process
     def test_allowed_origins_come_from_the_environment(self):
         result = run_python(
             "import django; django.setup(); from django.conf import settings;"

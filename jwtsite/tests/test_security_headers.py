@@ -203,6 +203,7 @@ class TestDjangoSecurityHeaders:
         assert client.get("/healthz", secure=True)["Strict-Transport-Security"] == "max-age=31536000"
         assert "Strict-Transport-Security" not in client.get("/healthz")
 
+    @pytest.mark.process
     def test_hsts_comes_from_the_environment(self):
         result = run_python(
             "import django; django.setup(); from django.conf import settings;"
@@ -217,6 +218,7 @@ class TestDjangoSecurityHeaders:
         assert result.returncode == 0, result.stderr
         assert result.stdout.split() == ["63072000", "True", "True"]
 
+    @pytest.mark.process
     def test_check_deploy_passes_with_every_https_opt_in_set(self):
         """With HSTS (and its subdomains and preload) and the redirect on, nothing is left to warn about."""
         import os

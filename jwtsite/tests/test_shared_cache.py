@@ -17,31 +17,37 @@ RACERS = 4
 ATTEMPTS = 60  # per process
 LIMIT = 50  # per hour: no window boundary moves the count while the processes run
 
-# Each process waits for the go file, then counts ATTEMPTS attempts on one key as fast as it can.
+# Each process waits for its go (a line on stdin), then counts ATTEMPTS attempts on one key as fast as it can.
 RACER = textwrap.dedent(
     f"""
-    import os, sys, time
+    import sys
     import django
     django.setup()
     from accounts import rates
-    go, key = sys.argv[1:3]
-    while not os.path.exists(go):
-        time.sleep(0.001)
+    key = sys.argv[1]
+    sys.stdin.readline()
     allowed = sum(rates.hit(key, rates.Rate({LIMIT}, 3600)) is None for _ in range({ATTEMPTS}))
     print(allowed)
     """
 )
 
 
-def race(env: dict[str, str], tmp_path: Path) -> list[int]:
-    go, key = tmp_path / "go", f"race-{uuid.uuid4().hex}"
+def race(env: dict[str, str]) -> list[int]:
+    key = f"race-{uuid.uuid4().hex}"
     processes = [
         subprocess.Popen(
-            [sys.executable, "-c", RACER, str(go), key], cwd=REPO, env=env, stdout=subprocess.PIPE, text=True
+            [sys.executable, "-c", RACER, key],
+            cwd=REPO,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         for _ in range(RACERS)
     ]
-    go.touch()
+    for process in processes:  # all started: go
+        process.stdin.write("go\n")
+        process.stdin.flush()
     outputs = [process.communicate(timeout=60)[0] for process in processes]
     assert [process.returncode for process in processes] == [0] * RACERS
     return [int(output) for output in outputs]
@@ -52,18 +58,20 @@ def server_env(**extra: str) -> dict[str, str]:
     return {**env, "DJANGO_SETTINGS_MODULE": "jwtsite.settings", "DJANGO_SECRET_KEY": "test", **extra}
 
 
+@pytest.mark.process
 def test_processes_racing_on_the_embedded_cache_let_exactly_the_rate_through(tmp_path):
-    allowed = race(server_env(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}"), tmp_path)
+    allowed = race(server_env(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}"))
     assert sum(allowed) == LIMIT
     assert (tmp_path / "db.sqlite3-cache").is_dir()
 
 
+@pytest.mark.process
 def test_processes_racing_on_redis_let_exactly_the_rate_through(tmp_path):
     # This test process's own Redis database (another pytest-xdist worker clears its own).
     url = settings.CACHES["default"]["LOCATION"] if os.environ.get("CACHE_URL", "").startswith("redis://") else ""
     if not url:
         pytest.skip("CACHE_URL is not Redis")
-    allowed = race(server_env(CACHE_URL=url), tmp_path)
+    allowed = race(server_env(CACHE_URL=url))
     assert sum(allowed) == LIMIT
 
 
@@ -91,6 +99,7 @@ class TestChoice:
             ("redis://127.0.0.1:6379/3", "jwtsite.cache.ResilientRedisCache"),
         ],
     )
+    @pytest.mark.process
     def test_from_cache_url(self, cache_url, backend, tmp_path):
         env = server_env(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
         if cache_url:

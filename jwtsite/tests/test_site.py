@@ -51,6 +51,7 @@ class TestHealthz:
         }
         assert "no-cache" in response.headers["Cache-Control"]
 
+    @pytest.mark.process
     def test_503_with_a_reason_when_the_database_does_not(self, tmp_path):
         result = run_without_database(
             "import django, json; django.setup();"
@@ -70,6 +71,7 @@ class TestHealthz:
 
 
 class TestDatabaseUnavailable:
+    @pytest.mark.process
     def test_an_api_request_gets_a_json_503_with_retry_after(self, tmp_path):
         result = run_without_database(
             "import django, json, uuid; django.setup();"
@@ -121,6 +123,7 @@ class TestJsonErrorsForApiPaths:
         assert response["Content-Type"].startswith("text/html")
 
 
+@pytest.mark.process
 class TestSettingsSafety:
     def test_manage_py_refuses_to_start_without_a_secret_key(self):
         result = subprocess.run(

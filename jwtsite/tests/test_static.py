@@ -67,6 +67,7 @@ def imports_of(collected: Path, hashed: str) -> list[str]:
 
 
 class TestHashedModuleImports:
+    @pytest.mark.process
     def test_production_uses_the_storage_that_rewrites_imports(self):
         result = run_python(
             "import django; django.setup(); from django.conf import settings;"

@@ -8,14 +8,14 @@ import pytest
 from django.urls import NoReverseMatch, reverse
 
 from accounts.models import User
-from accounts.tests.admin_forms import StaffBrowser, link
-from accounts.tests.test_admin_revocation import (
+from accounts.tests.admin_devices import (
     Device,
     another_server,
     assert_signed_out,
     assert_still_signed_in,
     audited,
 )
+from accounts.tests.admin_forms import StaffBrowser, link
 from mfa.models import Passkey, RecoveryCode, TotpDevice
 from mfa.tests.authenticator import b64url
 from mfa.tests.conftest import turn_on_two_factor

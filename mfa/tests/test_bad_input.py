@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from accounts.models import Session, User
 from conftest import BrowserClient
-from jwtsite.tests.test_bad_input import PARSE_ERROR_BODIES, assert_json_4xx
+from jwtsite.tests.bad_input import PARSE_ERROR_BODIES, assert_json_4xx
 from mfa.models import LoginTicket, Passkey, RecoveryCode, TotpDevice
 from mfa.tests.authenticator import SoftAuthenticator
 from mfa.tests.conftest import (
