@@ -69,6 +69,7 @@ def test_the_schedule_follows_its_periods_unless_the_project_names_one(settings)
     assert jobs_conf.PERIODIC_TASKS == {"only": ("jobs.tasks.mail_resume", 5)}
 
 
+@pytest.mark.process
 def test_the_variables_reach_the_apps_settings():
     """Set in the environment, each is read by its cast; jwtsite/settings.py names none of the defaults."""
     code = (
