@@ -15,11 +15,11 @@ from accounts.tests.helpers import claims_of
 
 
 @pytest.fixture
-def genuine(auth_client) -> dict[str, str]:
-    """The real token pair of a logged-in session, keyed ``access`` and ``refresh``."""
+def genuine(session_holder) -> dict[str, str]:
+    """The real token pair of a signed-in session, keyed ``access`` and ``refresh``."""
     return {
-        "access": auth_client.cookies[conf.access_cookie_name()].value,
-        "refresh": auth_client.cookies[conf.refresh_cookie_name()].value,
+        "access": session_holder.cookies[conf.access_cookie_name()].value,
+        "refresh": session_holder.cookies[conf.refresh_cookie_name()].value,
     }
 
 

@@ -15,20 +15,24 @@ def post(user) -> Post:
     return Post.objects.create(author=user, title="original", body="original body")
 
 
-@pytest.fixture
-def refresh_token(user) -> str:
-    """A live refresh token of a second session, for the token endpoints' valid body."""
-    return services.session_create(user=user, client=ClientInfo(ip_address="127.0.0.1", user_agent="")).refresh
+TOKEN_ENDPOINTS = ("token-refresh", "token-blacklist")
 
 
 @pytest.fixture
-def world(auth_client, user, post, refresh_token):
-    """A signed-in browser, its user, a post of theirs and the endpoints."""
+def world(request, session_holder, user, post):
+    """A signed-in browser, its user, a post of theirs and the endpoints.
+
+    The token endpoints' valid body is a live refresh token of a second session,
+    made only for the tests of those endpoints (``name``).
+    """
     table = endpoints(user)
-    for name in ("token-refresh", "token-blacklist"):
-        table[name].valid = {"refresh": refresh_token}
+    callspec = getattr(request.node, "callspec", None)
+    if callspec is None or callspec.params.get("name", TOKEN_ENDPOINTS[0]) in TOKEN_ENDPOINTS:
+        refresh = services.session_create(user=user, client=ClientInfo(ip_address="127.0.0.1", user_agent="")).refresh
+        for name in TOKEN_ENDPOINTS:
+            table[name].valid = {"refresh": refresh}
     stored = User.objects.get(pk=user.pk)  # as signed in: link tokens depend on it
     table["password-reset-confirm"].valid["token"] = links.password_reset_token(stored)
     table["password-reset-check"].valid["token"] = links.password_reset_token(stored)
     table["email-verify"].valid["token"] = links.verification_token(stored, stored.email)
-    return auth_client, user, post, table
+    return session_holder, user, post, table

@@ -18,6 +18,7 @@ from mfa.tests.conftest import (
     REAUTH_OPTIONS_URL,
     REGISTER_OPTIONS_URL,
     password_step,
+    register_passkey,
     turn_on_two_factor,
 )
 
@@ -52,7 +53,12 @@ class World:
     other_user: User
     clock: object
     authenticator: SoftAuthenticator
-    passkey: dict
+    registered_passkey: Callable[[], dict]
+
+    @property
+    def passkey(self) -> dict:
+        """The user's passkey, registered on first use (half the endpoints need none)."""
+        return self.registered_passkey()
 
 
 def register_body(world: World):
@@ -65,6 +71,7 @@ def rename_body(world: World):
 
 
 def login_body(world: World):
+    assert world.passkey  # the authenticator answers with it
     stranger = BrowserClient()
     return stranger, [], world.authenticator.get(stranger.post(LOGIN_OPTIONS_URL).json())
 
@@ -82,6 +89,7 @@ def second_step_body(world: World):
 
 
 def reauthenticate_body(world: World):
+    assert world.passkey  # the authenticator answers with it
     options = world.auth_client.post(REAUTH_OPTIONS_URL).json()
     return world.auth_client, [], {"assertion": world.authenticator.get(options)}
 
@@ -97,8 +105,14 @@ ENDPOINTS = {
 
 
 @pytest.fixture
-def world(auth_client, user, other_user, clock, authenticator, passkey) -> World:
-    return World(auth_client, user, other_user, clock, authenticator, passkey)
+def passkey(session_holder, authenticator) -> dict:
+    """The user's passkey, registered by the browser the bad bodies come from."""
+    return register_passkey(session_holder, authenticator)
+
+
+@pytest.fixture
+def world(request, session_holder, user, other_user, clock, authenticator) -> World:
+    return World(session_holder, user, other_user, clock, authenticator, lambda: request.getfixturevalue("passkey"))
 
 
 @pytest.fixture
