@@ -39,6 +39,19 @@ def device(session: Session) -> str:
     return describe_user_agent(session.user_agent)
 
 
+def device_with_binding(session: Session) -> SafeString:
+    """``device``, with a "bound" badge when the session is bound to a key the device holds."""
+    if not session.bound:
+        return format_html("{}", device(session))
+    return format_html(
+        '{} <span class="badge badge-bound" title="{}">{}</span>',
+        device(session),
+        _("Bound to a key this device holds (%(how)s): its copied tokens are useless elsewhere.")
+        % {"how": session.get_binding_display()},
+        _("bound"),
+    )
+
+
 def compact_time(moment: datetime | None) -> SafeString | str:
     """``2025-08-21 14:03`` (the site's time zone), the exact time on hover."""
     if moment is None:

@@ -59,7 +59,6 @@ class TestSessionList:
             "user_link",
             "state",
             "device",
-            "bound",
             "ip_address",
             "last_used",
             "created",

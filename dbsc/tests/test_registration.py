@@ -175,7 +175,7 @@ def test_the_admin_shows_which_sessions_are_bound(browser, user, admin_client):
     session = signed_in_and_bound(browser, user, DeviceKey())
     listing = admin_client.get("/admin/accounts/session/?binding=dbsc").content.decode()
     assert session.short_id in listing
-    assert 'alt="True"' in listing  # the "bound" column's tick
+    assert '<span class="badge badge-bound"' in listing  # beside the device
     page = admin_client.get(f"/admin/accounts/session/{session.pk}/change/").content.decode()
     assert session.bound_jkt in page
     assert "DBSC (browser)" in page
