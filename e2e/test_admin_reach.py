@@ -30,7 +30,7 @@ from harness import reach
 from harness.servers import Client, Gunicorn
 from mfa.totp import services as totp
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.timing]
 
 
 BUDGET = 1.0  # seconds from the click to the last server refusing the access token (API.md, "Revocation reach")

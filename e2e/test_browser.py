@@ -25,7 +25,7 @@ from e2e.browsing import (
 )
 from posts.models import Post
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.timing]
 
 
 def test_register_lands_on_the_signed_in_home(page, site):

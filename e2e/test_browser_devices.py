@@ -15,7 +15,7 @@ from accounts.models import Session, User
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from e2e.browsing import SHORT_ACCESS_LIFETIME, count_requests, expect_path, log_in, wait_for_access_expiry
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.timing]
 
 
 def test_second_device_is_listed_revoked_and_logged_out_everywhere(new_page, site, settings):

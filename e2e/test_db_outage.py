@@ -27,7 +27,7 @@ from harness.servers import (
     throwaway_database,
 )
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.timing]
 
 LOG_DIR = Path(__file__).resolve().parent / "artifacts" / "outage"
 ME = "/api/me/"

@@ -27,7 +27,7 @@ from harness import reach
 from harness.servers import REPO
 from harness.tls import HttpsGunicorn, throwaway_certificate
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.timing]
 
 LOG_DIR = REPO / "e2e" / "artifacts" / "dbsc"
 ACCESS_LIFETIME = 6

@@ -17,7 +17,7 @@ from e2e.test_mfa import add_virtual_authenticator, log_out, password_step
 from mfa.models import Passkey
 from mfa.totp import services as totp_services
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.timing]
 
 
 @pytest.fixture(autouse=True)

@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from harness import reach
 from harness.servers import Client, Gunicorn, flush_redis_db, redis_url, require_services, throwaway_database
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.timing]
 
 LOG_DIR = Path(__file__).resolve().parent / "artifacts" / "reach"
 BUDGET = 1.0  # seconds, p99

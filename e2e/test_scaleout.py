@@ -28,7 +28,7 @@ from harness.servers import (
     throwaway_database,
 )
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.timing]
 
 REUSE_GRACE = 1  # seconds; short, so the test can wait it out
 LOGIN_RATE_USERNAME = "3/min"

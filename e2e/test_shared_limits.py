@@ -23,7 +23,7 @@ import pytest
 from harness import reach
 from harness.servers import REPO, Client, Gunicorn, shared_secrets
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.timing]
 
 LOG_DIR = Path(__file__).resolve().parent / "artifacts" / "shared-limits"
 LOGIN = "/api/auth/login/"

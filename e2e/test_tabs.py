@@ -19,7 +19,7 @@ from accounts.models import Session
 from accounts.tests.factories import UserFactory
 from e2e.browsing import count_requests, expect_path, expire_access_token, log_in, sign_in
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.timing]
 
 # Browsers that lack one API or the other: the page script must fall back, not break.
 WITHOUT_WEB_LOCKS = "delete Navigator.prototype.locks;"
