@@ -42,6 +42,8 @@ class Supervisor:
         if self.workers <= 0:
             return self
         self.processes = [self._spawn() for _ in range(self.workers)]
+        for process in self.processes:
+            logger.info("Task worker started (pid %s)", process.pid)
         self._thread = threading.Thread(target=self._watch, name="task-supervisor", daemon=True)
         self._thread.start()
         return self
@@ -70,7 +72,8 @@ class Supervisor:
             env=self.env,
             preexec_fn=_die_with_parent,
         )
-        logger.info("Task worker started (pid %s)", process.pid)
+        # Said by the caller once the process is in self.processes: whoever reads the line
+        # (an operator, a test) finds it in pids().
         return process
 
     def _watch(self) -> None:
@@ -79,4 +82,5 @@ class Supervisor:
                 if process.poll() is not None and not self._stop.is_set():
                     # Under gunicorn its master may collect the exit status first: then it reads 0.
                     logger.error("Task worker %s is gone; starting another", process.pid)
-                    self.processes[index] = self._spawn()
+                    self.processes[index] = replacement = self._spawn()
+                    logger.info("Task worker started (pid %s)", replacement.pid)
