@@ -6,10 +6,8 @@ installed ones match its lock file) and starts it beside a jwtsite auth server
 saying why; with ``CI`` set they fail instead.
 """
 
-import hashlib
 import os
 import secrets
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -22,7 +20,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from harness import reach
+from harness import npm, reach
 from harness.node_client import run_client
 from harness.servers import REPO, Client, Gunicorn, free_port
 
@@ -30,31 +28,11 @@ pytestmark = pytest.mark.e2e
 
 EXAMPLE = REPO / "docs" / "examples" / "node-resource-server"
 LOG_DIR = Path(__file__).resolve().parent / "artifacts" / "node"
-STAMP = EXAMPLE / "node_modules" / ".jwtsite-lock-sha256"
 FEED_KEY = secrets.token_urlsafe(32)
 DPOP_IAT_WINDOW = 3  # seconds: the DPoP client's stale proof waits past it
 
 
-def unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set, so the Node example may not be skipped)", pytrace=False)
-    pytest.skip(reason)
-
-
-def install_packages() -> None:
-    """``npm ci`` in the example's folder, unless what is installed came from the same lock file."""
-    npm = shutil.which("npm")
-    if npm is None:
-        unavailable("npm is not installed (apt-get install npm)")
-    lock = hashlib.sha256((EXAMPLE / "package-lock.json").read_bytes()).hexdigest()
-    if STAMP.exists() and STAMP.read_text() == lock:
-        return
-    done = subprocess.run(
-        [npm, "ci", "--no-audit", "--no-fund"], cwd=EXAMPLE, capture_output=True, text=True, timeout=300, check=False
-    )
-    if done.returncode != 0:
-        unavailable(f"npm ci failed in {EXAMPLE}:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
-    STAMP.write_text(lock)
+WHAT = "the Node example"
 
 
 @dataclass
@@ -73,10 +51,8 @@ class NodeServer:
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory) -> Iterator[tuple[Gunicorn, NodeServer, bytes]]:
-    node = shutil.which("node")
-    if node is None:
-        unavailable("node is not installed (apt-get install nodejs)")
-    install_packages()
+    node = npm.node(what=WHAT)
+    npm.npm_ci(EXAMPLE, what=WHAT)
     tmp = tmp_path_factory.mktemp("node-example")
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     private_pem = key.private_bytes(

@@ -9,43 +9,26 @@ allows no injected script, and only the test's own is let through. Without npm
 the tests skip, saying why; with ``CI`` set they fail instead.
 """
 
-import hashlib
-import os
-import shutil
-import subprocess
 from functools import cache
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Page
 
+from harness import npm
+
 FOLDER = Path(__file__).resolve().parent.parent / "e2e" / "a11y"
-STAMP = FOLDER / "node_modules" / ".jwtsite-lock-sha256"
 SCRIPT = FOLDER / "node_modules" / "axe-core" / "axe.min.js"
 # WCAG 2.0, 2.1 and 2.2 A and AA, and axe's best practices (landmarks, headings, regions).
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 
-def unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set, so the accessibility tests may not be skipped)", pytrace=False)
-    pytest.skip(reason)
+WHAT = "the accessibility tests"
 
 
 @cache
 def axe_script() -> Path:
     """axe.min.js, installed from e2e/a11y/package-lock.json if it is not yet."""
-    npm = shutil.which("npm")
-    if npm is None:
-        unavailable("npm is not installed (apt-get install npm)")
-    lock = hashlib.sha256((FOLDER / "package-lock.json").read_bytes()).hexdigest()
-    if not (STAMP.exists() and STAMP.read_text() == lock and SCRIPT.exists()):
-        done = subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund"], cwd=FOLDER, capture_output=True, text=True, timeout=300, check=False
-        )
-        if done.returncode != 0:
-            unavailable(f"npm ci failed in {FOLDER}:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
-        STAMP.write_text(lock)
+    npm.npm_ci(FOLDER, what=WHAT)
     return SCRIPT
 
 

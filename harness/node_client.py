@@ -6,40 +6,17 @@ JSON report is returned. Without node or npm the tests skip, saying why; with
 ``CI`` set they fail instead (as harness/oidc_provider.py does).
 """
 
-import hashlib
 import json
 import os
-import shutil
 import subprocess
 
-import pytest
-
+from harness import npm
 from harness.servers import REPO
 
 FOLDER = REPO / "e2e" / "dpop_client"
-STAMP = FOLDER / "node_modules" / ".jwtsite-lock-sha256"
 
 
-def unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set, so the DPoP client tests may not be skipped)", pytrace=False)
-    pytest.skip(reason)
-
-
-def install_packages() -> str:
-    """Installs the client's packages; the path of ``node``."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        unavailable("node and npm are not installed (apt-get install nodejs npm)")
-    lock = hashlib.sha256((FOLDER / "package-lock.json").read_bytes()).hexdigest()
-    if not (STAMP.exists() and STAMP.read_text() == lock):
-        done = subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund"], cwd=FOLDER, capture_output=True, text=True, timeout=300, check=False
-        )
-        if done.returncode != 0:
-            unavailable(f"npm ci failed in {FOLDER}:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
-        STAMP.write_text(lock)
-    return node
+WHAT = "the DPoP client tests"
 
 
 def run_client(
@@ -51,7 +28,8 @@ def run_client(
     algorithm: str = "ES256",
 ) -> dict:
     """Runs the client's whole story (sign in, use, attacks, refresh); its report, one answer per step."""
-    node = install_packages()
+    node = npm.node(what=WHAT)
+    npm.npm_ci(FOLDER, what=WHAT)
     done = subprocess.run(
         [node, "client.mjs"],
         cwd=FOLDER,

@@ -7,10 +7,8 @@ server. Without node or npm the tests skip, saying why; with ``CI`` set they
 fail instead (as e2e/test_node_example.py does).
 """
 
-import hashlib
 import json
 import os
-import shutil
 import subprocess
 import time
 import urllib.request
@@ -19,12 +17,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
+from harness import npm
 from harness.servers import REPO, free_port
 
 FOLDER = REPO / "e2e" / "oidc"
-STAMP = FOLDER / "node_modules" / ".jwtsite-lock-sha256"
 LOG_DIR = REPO / "e2e" / "artifacts" / "oidc"
 # The accounts at the provider, by the login typed on its sign-in form.
 ACCOUNTS = {
@@ -37,25 +33,7 @@ CLIENTS = {"acme": ("jwtsite-acme", "acme-secret"), "other": ("jwtsite-other", "
 NAMES = {"acme": "Acme", "other": "Other"}
 
 
-def unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set, so the OIDC provider tests may not be skipped)", pytrace=False)
-    pytest.skip(reason)
-
-
-def install_packages() -> None:
-    npm = shutil.which("npm")
-    if npm is None:
-        unavailable("npm is not installed (apt-get install npm)")
-    lock = hashlib.sha256((FOLDER / "package-lock.json").read_bytes()).hexdigest()
-    if STAMP.exists() and STAMP.read_text() == lock:
-        return
-    done = subprocess.run(
-        [npm, "ci", "--no-audit", "--no-fund"], cwd=FOLDER, capture_output=True, text=True, timeout=300, check=False
-    )
-    if done.returncode != 0:
-        unavailable(f"npm ci failed in {FOLDER}:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
-    STAMP.write_text(lock)
+WHAT = "the OIDC provider tests"
 
 
 @dataclass
@@ -81,10 +59,8 @@ class OidcProvider:
 
 @contextmanager
 def oidc_provider(site_url: str) -> Iterator[OidcProvider]:
-    node = shutil.which("node")
-    if node is None:
-        unavailable("node is not installed (apt-get install nodejs)")
-    install_packages()
+    node_path = npm.node(what=WHAT)
+    npm.npm_ci(FOLDER, what=WHAT)
     port = free_port()
     clients = [
         {"client_id": cid, "client_secret": secret, "redirect_uris": [f"{site_url}/api/auth/providers/{pid}/callback/"]}
@@ -94,7 +70,7 @@ def oidc_provider(site_url: str) -> Iterator[OidcProvider]:
     log_path = LOG_DIR / "provider.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [node, "provider.mjs"],
+            [node_path, "provider.mjs"],
             cwd=FOLDER,
             env={
                 "PATH": os.environ.get("PATH", ""),
