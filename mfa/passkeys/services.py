@@ -65,22 +65,31 @@ def passkey_register(
     stored = webauthn.verify_registration(credential=credential, challenge=bytes(challenge.challenge))
     try:
         with transaction.atomic():
-            passkey = Passkey.objects.create(
-                user=user,
-                name=name[:NAME_MAX_LENGTH],
-                credential_id=stored.credential_id,
-                public_key=stored.public_key,
-                aaguid=stored.aaguid,
-                sign_count=stored.sign_count,
-                transports=stored.transports,
-                user_handle=bytes(challenge.user_handle),
-            )
-            User.objects.filter(pk=user.pk).update(passkey_count=F("passkey_count") + 1)
+            passkey = passkey_keep(user=user, stored=stored, user_handle=bytes(challenge.user_handle), name=name)
             signals.security_event.send(
                 sender=Passkey, user=user, kind="passkey_added", client=client, name=passkey.name
             )
     except IntegrityError as exc:  # the same credential id, registered already
         raise PasskeyAlreadyRegistered() from exc
+    return passkey
+
+
+def passkey_keep(*, user: User, stored: webauthn.StoredCredential, user_handle: bytes, name: str) -> Passkey:
+    """A verified credential kept as ``user``'s passkey, the user's count with it (in the caller's transaction).
+
+    Raises ``IntegrityError`` when the credential is some account's passkey already.
+    """
+    passkey = Passkey.objects.create(
+        user=user,
+        name=name[:NAME_MAX_LENGTH],
+        credential_id=stored.credential_id,
+        public_key=stored.public_key,
+        aaguid=stored.aaguid,
+        sign_count=stored.sign_count,
+        transports=stored.transports,
+        user_handle=user_handle,
+    )
+    User.objects.filter(pk=user.pk).update(passkey_count=F("passkey_count") + 1)
     return passkey
 
 

@@ -28,7 +28,7 @@ from mfa.exceptions import PasskeyAlreadyRegistered
 from mfa.models import Passkey
 from mfa.passkeys import challenges, webauthn
 from mfa.passkeys.challenges import Purpose
-from mfa.passkeys.services import NAME_MAX_LENGTH, USER_HANDLE_BYTES, Ceremony
+from mfa.passkeys.services import USER_HANDLE_BYTES, Ceremony, passkey_keep
 
 
 @dataclass(frozen=True)
@@ -66,17 +66,7 @@ def passkey_sign_up(*, secret: str | None, credential: dict, name: str, client: 
             user, tokens = accounts_services.user_register(
                 username=pending["username"], password=None, email=pending["email"], client=client, amr=(PASSKEY,)
             )
-            passkey = Passkey.objects.create(
-                user=user,
-                name=name[:NAME_MAX_LENGTH],
-                credential_id=stored.credential_id,
-                public_key=stored.public_key,
-                aaguid=stored.aaguid,
-                sign_count=stored.sign_count,
-                transports=stored.transports,
-                user_handle=bytes(challenge.user_handle),
-            )
-            User.objects.filter(pk=user.pk).update(passkey_count=1)
+            passkey = passkey_keep(user=user, stored=stored, user_handle=bytes(challenge.user_handle), name=name)
             user.passkey_count = 1
     except IntegrityError as exc:  # this credential is some account's passkey already
         raise PasskeyAlreadyRegistered() from exc
