@@ -11,8 +11,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.tests.factories import UserFactory
+from e2e.authenticator import add_virtual_authenticator
 from e2e.browsing import log_in
-from e2e.test_mfa import add_virtual_authenticator, password_step
+from e2e.test_mfa import password_step
 from harness.axe import assert_no_violations, axe_violations
 from mfa.totp import services as totp_services
 

@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import Session
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from e2e.authenticator import add_virtual_authenticator, sign_in_with_the_passkey_button
 from e2e.browsing import expect_path, log_in
 from mfa.models import Passkey
 
@@ -24,25 +25,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def relying_party(settings, site) -> str:
     settings.SITE_URL = site
     return site
-
-
-def add_virtual_authenticator(page: Page):
-    """A platform authenticator with resident keys that verifies its user (as a fingerprint would)."""
-    cdp = page.context.new_cdp_session(page)
-    cdp.send("WebAuthn.enable")
-    added = cdp.send(
-        "WebAuthn.addVirtualAuthenticator",
-        {
-            "options": {
-                "protocol": "ctap2",
-                "transport": "internal",
-                "hasResidentKey": True,
-                "hasUserVerification": True,
-                "isUserVerified": True,
-            }
-        },
-    )
-    return cdp, added["authenticatorId"]
 
 
 def log_out(page: Page) -> None:
@@ -77,8 +59,7 @@ def test_a_passkey_added_on_the_account_page_signs_in_without_a_username(new_pag
     assert Passkey.objects.get().name == "Virtual key"
 
     log_out(page)
-    page.goto("/login/")
-    page.get_by_role("button", name="Sign in with a passkey").click()
+    sign_in_with_the_passkey_button(page, cdp, authenticator_id)
     expect_path(page, "/")
     expect(page.locator("#who-username")).to_have_text(user.username)
     assert newest_session(user).amr == "webauthn"  # no password, no second factor

@@ -12,8 +12,9 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import Session, User
 from accounts.tests.factories import UserFactory
+from e2e.authenticator import add_virtual_authenticator, presence, sign_in_with_the_passkey_button
 from e2e.browsing import expect_path, log_in
-from e2e.test_mfa import add_virtual_authenticator, log_out, password_step
+from e2e.test_mfa import log_out, password_step
 from mfa.models import Passkey
 from mfa.totp import services as totp_services
 
@@ -35,14 +36,6 @@ def add_passkey_on_account_page(page: Page, name: str = "Virtual key") -> None:
     page.get_by_label("Passkey name").fill(name)
     page.get_by_role("button", name="Add a passkey").click()
     expect(page.locator("#passkey-list")).to_contain_text(name)
-
-
-def presence(cdp, authenticator_id: str, *, on: bool) -> None:
-    """Whether the virtual authenticator answers by itself (a person touching it), the autofill included.
-
-    Off, the autofill waits as it would for a person who has not picked a suggestion yet.
-    """
-    cdp.send("WebAuthn.setAutomaticPresenceSimulation", {"authenticatorId": authenticator_id, "enabled": on})
 
 
 def turn_on_two_factor(user: User) -> pyotp.TOTP:
@@ -84,11 +77,7 @@ def test_a_passkey_sign_up_then_sign_out_and_back_in_with_the_button(new_page):
     assert newest_session(user).amr == "webauthn"
 
     log_out(page)
-    presence(cdp, authenticator_id, on=False)
-    page.goto("/login/")
-    expect(page.get_by_role("button", name="Sign in with a passkey")).to_be_visible()
-    presence(cdp, authenticator_id, on=True)
-    page.get_by_role("button", name="Sign in with a passkey").click()  # aborts the autofill's waiting request
+    sign_in_with_the_passkey_button(page, cdp, authenticator_id)
     expect_path(page, "/")
     expect(page.locator("#who-username")).to_have_text("petra")
     assert Session.objects.filter(user=user, revoked_at__isnull=True).count() == 1
