@@ -178,8 +178,9 @@ def test_a_provider_sign_in_asks_for_the_second_factor_of_an_account_that_has_on
     page.goto("/login/?next=/posts/")
     page.get_by_role("button", name="Sign in with Acme").click()
     sign_in_at_provider(page, "alice")
-    page.wait_for_url(re.compile(r".*/login/\?second_factor=1&next=%2Fposts%2F"))
+    page.wait_for_url(re.compile(r".*/login/\?second_factor=1&methods=totp%2Crecovery_code&next=%2Fposts%2F"))
     assert me(page) is None
+    expect(page.get_by_role("button", name="Use a passkey")).to_be_hidden()  # the account has none
     page.get_by_role("button", name="Use a recovery code").click()
     page.get_by_label("Recovery code").fill(recovery_codes[0])
     page.get_by_role("button", name="Verify").click()

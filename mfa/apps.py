@@ -9,4 +9,7 @@ class MfaConfig(AppConfig):
     verbose_name = "Passkeys and two-factor"
 
     def ready(self) -> None:
+        from accounts import ways_in
         from mfa import checks  # noqa: F401 - registers the checks of mfa's settings
+
+        ways_in.register("passkey", lambda user: user.passkey_count)

@@ -136,4 +136,4 @@ class NoSetupToConfirm(StateConflict):
 
 class LastSignInMethod(StateConflict):
     code = "last_sign_in_method"
-    message = _("This is the account's only way to sign in (it has no password); add another passkey first.")
+    message = _("This is the account's only way to sign in; add a password or another passkey first.")

@@ -9,4 +9,8 @@ class ProvidersConfig(AppConfig):
     verbose_name = "External sign-in providers"
 
     def ready(self) -> None:
+        from accounts import ways_in
         from providers import checks  # noqa: F401  (registers the system checks)
+        from providers.models import ExternalIdentity
+
+        ways_in.register("provider", lambda user: ExternalIdentity.objects.filter(user=user).count())

@@ -2,7 +2,7 @@
 
 Success goes to ``next`` (a same-site path) with the session's cookies; a
 second factor to ask goes to /login/ with the held attempt's cookie, whose
-page shows the code form (``?second_factor=1``); a refusal goes to /login/
+page shows the code form (``?second_factor=1&methods=totp,recovery_code[,passkey]``); a refusal goes to /login/
 (or /account/ when linking) with ``?provider_error=<code>``, which the page
 turns into a readable message (static/js/pages/login-providers.js); the code
 never carries free text, so nobody can make the page say what they like.

@@ -23,7 +23,7 @@ import unicodedata
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts import audit, identity, selectors, signals
+from accounts import audit, identity, selectors, signals, ways_in
 from accounts.client import ClientInfo
 from accounts.models import User
 from providers import audit as provider_audit
@@ -99,7 +99,7 @@ def identity_link(
 def identity_unlink(
     *, user: User, identity_id: int, provider_names: dict[str, str], client: ClientInfo, by_admin: int | None = None
 ) -> None:
-    """Removes one of ``user``'s identities, unless it is the last way in (no usable password, no passkey).
+    """Removes one of ``user``'s identities, unless it is the last way in (``accounts.ways_in``).
 
     ``by_admin``: the staff member's id when the admin unlinks it (the audit line says so).
     """
@@ -109,7 +109,7 @@ def identity_unlink(
         target = next((each for each in identities if each.pk == identity_id), None)
         if target is None:
             raise IdentityNotFound()
-        if len(identities) == 1 and not locked.has_usable_password() and not locked.passkey_count:
+        if ways_in.ways_in(locked) <= 1:
             raise LastSignInMethod()
         target.delete()
         by = {"by": "admin", "admin_id": by_admin} if by_admin is not None else {}

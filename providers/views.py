@@ -168,7 +168,9 @@ def as_navigation(answer: Response, *, next_path: str) -> HttpResponseRedirect:
     if answer.status_code == status.HTTP_200_OK:
         response = navigation.to(next_path or navigation.HOME)
     elif answer.data.get("code") == "mfa_required":
-        response = navigation.to(navigation.LOGIN_PAGE, second_factor="1", next=next_path)
+        # The methods go along so the page offers only what the account has ("Use a passkey" only with a passkey).
+        methods = ",".join(str(method) for method in answer.data.get("methods", []))
+        response = navigation.to(navigation.LOGIN_PAGE, second_factor="1", methods=methods, next=next_path)
     else:
         response = navigation.refused(str(answer.data.get("code", "provider_error")), next_path=next_path)
     response.cookies = answer.cookies

@@ -3,7 +3,7 @@
 accounts is the core (users, sessions, tokens); the capabilities built on it
 (emails, mfa, posts, providers) may import it, never the reverse, nor each other. accounts
 asks them through its seams instead (accounts/signals.py, SIGN_IN_STAGES,
-REAUTHENTICATION_METHODS), and they tell each other through accounts/signals.py
+REAUTHENTICATION_METHODS, accounts/ways_in.py), and they tell each other through accounts/signals.py
 (mfa's security notices reach emails as ``security_event``).
 """
 

@@ -28,16 +28,20 @@ from mfa.passkeys.serializers import CredentialOptionsOutputSerializer, PublicKe
 from mfa.passkeys.views import OPTIONS_SET_COOKIE, ceremony_response
 from mfa.reauthentication import audit_clone
 from mfa.second_factor import SecondFactorProof
-from mfa.throttles import CodeIPThrottle
+from mfa.throttles import PasskeyLoginOptionsIPThrottle
 from mfa.views import LoginSecondFactorView
 
 PASSKEY_NOT_ACCEPTED = CredentialRejected.message
 
 
 class SecondFactorPasskeyOptionsView(LoginSecondFactorView):
-    """Request options for one of the held sign-in's user's passkeys (the ``mfa_ticket`` cookie names it)."""
+    """Request options for one of the held sign-in's user's passkeys (the ``mfa_ticket`` cookie names it).
 
-    throttle_classes = [CodeIPThrottle]
+    Asking for options proves nothing, so it is throttled as passkey sign-in's options are, not as a
+    code: a passkey answer then counts once against the code throttles, as a code does.
+    """
+
+    throttle_classes = [PasskeyLoginOptionsIPThrottle]
 
     @extend_schema(
         tags=["two-factor"],

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts import signals
+from accounts import signals, ways_in
 from accounts.client import ClientInfo
 from accounts.models import User
 from mfa.exceptions import (
@@ -102,11 +102,12 @@ def passkey_rename(*, passkey: Passkey, name: str) -> Passkey:
 def passkey_delete(*, passkey: Passkey, client: ClientInfo | None) -> bool:
     """Removes a passkey (a notice goes to its owner); whether it was still there.
 
-    Refuses (``LastSignInMethod``) to remove the only way into an account that has no usable password.
+    Refuses (``LastSignInMethod``) to remove the account's last way in (no password, no other passkey, no
+    linked identity: ``accounts.ways_in``).
     """
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=passkey.user_id)
-        if user.passkey_count <= 1 and not user.has_usable_password():
+        if ways_in.ways_in(user) <= 1:
             raise LastSignInMethod()
         if not Passkey.objects.filter(pk=passkey.pk).delete()[0]:
             return False

@@ -157,3 +157,24 @@ class TestAttacks:
         for body in ({}, {"id": "x"}, {"id": "x", "rawId": "x", "type": "public-key", "response": {}}):
             assert client.post(ANSWER_URL, body, format="json").status_code == HTTPStatus.BAD_REQUEST
         assert not Session.objects.filter(user=with_passkey.user, amr__contains="webauthn").exists()
+
+
+class TestThrottles:
+    def test_a_passkey_answer_counts_once_against_the_code_throttle_as_a_code_does(
+        self, with_passkey, authenticator, settings
+    ):
+        settings.MFA_CODE_RATE_IP = "2/min"
+        client = BrowserClient()
+        password_step(client, with_passkey.user)
+        assert passkey_answer(client, authenticator, user_verified=False).status_code == HTTPStatus.UNAUTHORIZED
+        assert passkey_answer(client, authenticator).status_code == HTTPStatus.OK
+        again = BrowserClient()
+        password_step(again, with_passkey.user)
+        assert passkey_answer(again, authenticator).status_code == HTTPStatus.TOO_MANY_REQUESTS
+
+    def test_options_are_throttled_per_ip_as_passkey_sign_in_options_are(self, with_passkey, settings):
+        settings.PASSKEY_LOGIN_RATE_IP = "2/min"
+        client = BrowserClient()
+        password_step(client, with_passkey.user)
+        statuses = [client.post(OPTIONS_URL).status_code for _ in range(3)]
+        assert statuses == [HTTPStatus.OK, HTTPStatus.OK, HTTPStatus.TOO_MANY_REQUESTS]

@@ -112,9 +112,18 @@ def test_the_second_factor_is_asked_of_a_user_who_has_one(browser, fake_provider
         user=user, provider_id="acme", subject="alice-at-acme", linked_at="2026-01-01T00:00Z"
     )
     response = sign_in(browser, fake_provider, next_path="/posts/")
-    assert response["Location"] == "/login/?second_factor=1&next=%2Fposts%2F"
+    assert response["Location"] == "/login/?second_factor=1&methods=totp%2Crecovery_code&next=%2Fposts%2F"
     assert browser.cookies["mfa_ticket"].value
     assert "__Host-access_token" not in browser.cookies
+
+
+def test_the_second_factor_page_is_told_a_passkey_holder_may_answer_with_one(browser, fake_provider):
+    user = UserFactory(totp_enabled=True, passkey_count=1)
+    ExternalIdentity.objects.create(
+        user=user, provider_id="acme", subject="alice-at-acme", linked_at="2026-01-01T00:00Z"
+    )
+    response = sign_in(browser, fake_provider)
+    assert response["Location"] == "/login/?second_factor=1&methods=totp%2Crecovery_code%2Cpasskey"
 
 
 def test_mandatory_email_verification_still_holds(browser, fake_provider, settings):

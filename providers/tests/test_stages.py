@@ -29,7 +29,7 @@ def test_the_second_factor_finishes_a_provider_sign_in(browser, fake_provider, c
     two_factor = turn_on_two_factor(user, clock)
     ExternalIdentity.objects.create(user=user, provider_id="acme", subject="alice-at-acme", linked_at=clock.now)
     response = sign_in(browser, fake_provider, next_path="/posts/", amr=["pwd"])
-    assert response["Location"] == "/login/?second_factor=1&next=%2Fposts%2F"
+    assert response["Location"] == "/login/?second_factor=1&methods=totp%2Crecovery_code&next=%2Fposts%2F"
     answer = browser.post(reverse("mfa:login-mfa"), {"code": two_factor.code()})
     assert answer.status_code == HTTPStatus.OK
     claims = pyjwt.decode(browser.cookies["__Host-access_token"].value, options={"verify_signature": False})

@@ -34,7 +34,7 @@ function useRecoveryCode(on) {
   input.focus();
 }
 
-// Replaces the password form with the code form. `methods`: the answer's (unknown after a provider's trip).
+// Replaces the password form with the code form. `methods`: the answer's, or ?methods= after a provider's trip.
 export function askForSecondFactor(passwordForm, methods) {
   stopAutofill(); // one credential request at a time: the passkey button here needs the browser
   passwordForm.hidden = true;

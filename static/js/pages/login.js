@@ -36,9 +36,11 @@ submitTo(form, paths.login, {
 });
 keepNextOn(document.getElementById('register-link'));
 showProviderError(form);
-// Back from a provider with two-factor on: the held sign-in (its httpOnly cookie) waits for the code.
-if (new URLSearchParams(window.location.search).get('second_factor') === '1') {
-  askForSecondFactor(form);
+// Back from a provider with two-factor on: the held sign-in (its httpOnly cookie) waits for the code;
+// ?methods= names the account's second factors, as the password step's answer does.
+const query = new URLSearchParams(window.location.search);
+if (query.get('second_factor') === '1') {
+  askForSecondFactor(form, query.has('methods') ? query.get('methods').split(',') : undefined);
 } else {
   showProviders();
 }
