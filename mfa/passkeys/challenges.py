@@ -1,16 +1,27 @@
 """WebAuthn challenges: single-use, bound to the browser that asked (and its session), dead after 2 minutes.
 
-The browser holds a random secret in the httpOnly ``webauthn_challenge``
-cookie; the row is found by its SHA-256 and deleted as it is read, so each
-challenge gets exactly one answer, right or wrong, even from two requests at once.
+The browser holds the secret in the httpOnly ``webauthn_challenge`` cookie.
+Each challenge gets exactly one answer, right or wrong, even from two requests at once:
+
+- Bound ones (registration, re-authentication, sign-up, the second factor) are
+  a row found by the secret's SHA-256 and deleted as it is read.
+- Sign-in's (``login``), which /login/'s passkey autofill asks for on every
+  visit, write nothing when they are handed out: the secret is the challenge
+  itself, signed with the site's key (Django's signing) and stamped with its
+  time. The answer records it as spent, a row keyed by the same digest, so a
+  second answer finds it taken. A page view costs no database write, and an
+  anonymous client cannot fill the table by asking for options.
 """
 
+import base64
+import binascii
 import hashlib
 import secrets
 import uuid
 from datetime import timedelta
 
-from django.db import transaction
+from django.core import signing
+from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 
@@ -22,9 +33,19 @@ from mfa.models import WebAuthnChallenge
 CHALLENGE_LIFETIME = timedelta(minutes=2)
 COOKIE_NAME = "webauthn_challenge"
 COOKIE_PATH = "/api/auth/"  # the ceremonies' endpoints and /api/auth/reauthenticate/
-SECRET_MAX_LENGTH = 128
+SECRET_MAX_LENGTH = 256  # a signed challenge is about 130 characters; a random secret 43
+SIGNED_SALT = "mfa.passkeys.challenge"
+SIGNED_PURPOSES = frozenset({WebAuthnChallenge.Purpose.LOGIN})  # bound to no user or session
 
 Purpose = WebAuthnChallenge.Purpose
+
+
+def challenge_sign(*, purpose: str, challenge: bytes) -> str:
+    """``challenge`` for a ceremony bound to nobody (sign-in), as a signed secret: nothing is written yet."""
+    if purpose not in SIGNED_PURPOSES:
+        raise ValueError(f"a {purpose} challenge is bound to a user or session: use challenge_create")
+    encoded = base64.urlsafe_b64encode(challenge).rstrip(b"=").decode()
+    return signing.dumps({"p": purpose, "c": encoded}, salt=SIGNED_SALT)
 
 
 def challenge_create(
@@ -65,6 +86,8 @@ def challenge_consume(
     """
     if not isinstance(secret, str) or not secret or len(secret) > SECRET_MAX_LENGTH:
         raise ChallengeInvalid()
+    if purpose in SIGNED_PURPOSES and user is None and session_id is None:
+        return _spend_signed(secret, purpose)
     rows = WebAuthnChallenge.objects.filter(pk=_digest(secret))
     row = rows.first()
     # Only the request whose DELETE removed the row may use it.
@@ -78,6 +101,25 @@ def challenge_consume(
     ):
         raise ChallengeInvalid()
     return row
+
+
+def _spend_signed(secret: str, purpose: str) -> WebAuthnChallenge:
+    """The challenge a signed secret holds, recorded as spent; ``ChallengeInvalid`` if forged, old or spent."""
+    try:
+        payload = signing.loads(secret, salt=SIGNED_SALT, max_age=CHALLENGE_LIFETIME)
+        challenge = base64.urlsafe_b64decode(payload["c"] + "=" * (-len(payload["c"]) % 4))
+    except (signing.BadSignature, binascii.Error, KeyError, TypeError, ValueError) as exc:
+        raise ChallengeInvalid() from exc
+    if payload.get("p") != purpose:
+        raise ChallengeInvalid()
+    try:
+        with transaction.atomic():  # a savepoint: the losing request of two at once sees the conflict, nothing more
+            # Kept as long as the secret could still be answered; the periodic cleanup removes it after.
+            return WebAuthnChallenge.objects.create(
+                id=_digest(secret), purpose=purpose, challenge=challenge, expires_at=timezone.now() + CHALLENGE_LIFETIME
+            )
+    except IntegrityError as exc:  # answered before
+        raise ChallengeInvalid() from exc
 
 
 def set_challenge_cookie(response: HttpResponse, secret: str) -> None:

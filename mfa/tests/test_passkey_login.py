@@ -1,18 +1,18 @@
 """Signing in with a passkey: no username, no second factor, and every way an assertion is refused."""
 
 import time
-from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
+from django.core import signing
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import Session, User
 from accounts.tests.helpers import access_cookie, claims_of, refresh_cookie
 from conftest import BrowserClient
 from mfa.models import Passkey, WebAuthnChallenge
+from mfa.passkeys.challenges import CHALLENGE_LIFETIME
 from mfa.tests.authenticator import SoftAuthenticator, unb64url
 from mfa.tests.conftest import (
     LOGIN_OPTIONS_URL,
@@ -149,11 +149,30 @@ class TestRefused:
         response = stranger.post(PASSKEY_LOGIN_URL, authenticator.get(options), format="json")
         assert_not_signed_in(response, HTTPStatus.BAD_REQUEST, "webauthn_challenge_invalid")
 
-    def test_an_expired_challenge_is_400(self, passkey, authenticator, stranger):
+    def test_an_expired_challenge_is_400(self, passkey, authenticator, stranger, clock):
         options = stranger.post(LOGIN_OPTIONS_URL).json()
-        WebAuthnChallenge.objects.update(expires_at=timezone.now() - timedelta(milliseconds=1))
+        clock.advance(CHALLENGE_LIFETIME.total_seconds() + 1)
         response = stranger.post(PASSKEY_LOGIN_URL, authenticator.get(options), format="json")
         assert_not_signed_in(response, HTTPStatus.BAD_REQUEST, "webauthn_challenge_invalid")
+
+    def test_options_write_nothing_and_the_answer_records_the_challenge_as_spent(
+        self, passkey, authenticator, stranger, django_assert_num_queries
+    ):
+        with django_assert_num_queries(0):
+            options = stranger.post(LOGIN_OPTIONS_URL).json()
+        assert not WebAuthnChallenge.objects.exists()
+        assert stranger.post(PASSKEY_LOGIN_URL, authenticator.get(options), format="json").status_code == HTTPStatus.OK
+        assert WebAuthnChallenge.objects.get().purpose == "login"
+
+    def test_a_forged_or_altered_challenge_cookie_is_400(self, passkey, authenticator, stranger):
+        options = stranger.post(LOGIN_OPTIONS_URL).json()
+        payload, stamp, signature = stranger.cookies["webauthn_challenge"].value.split(":")
+        forged = signing.dumps({"p": "login", "c": options["challenge"]}, salt="mfa.passkeys.challenge", key="guess")
+        for cookie in (forged, f"{payload}:{stamp}:{signature[::-1]}", f"{payload}x:{stamp}:{signature}", "x" * 300):
+            stranger.cookies["webauthn_challenge"] = cookie
+            response = stranger.post(PASSKEY_LOGIN_URL, authenticator.get(options), format="json")
+            assert_not_signed_in(response, HTTPStatus.BAD_REQUEST, "webauthn_challenge_invalid")
+        assert not WebAuthnChallenge.objects.exists()
 
     def test_a_re_authentication_challenge_cannot_sign_in(self, passkey, authenticator, auth_client):
         options = auth_client.post(REAUTH_OPTIONS_URL).json()
