@@ -59,7 +59,7 @@ def test_a_passkey_added_on_the_account_page_signs_in_without_a_username(new_pag
     assert Passkey.objects.get().name == "Virtual key"
 
     log_out(page)
-    sign_in_with_the_passkey_button(page, cdp, authenticator_id)
+    sign_in_with_the_passkey_button(page)
     expect_path(page, "/")
     expect(page.locator("#who-username")).to_have_text(user.username)
     assert newest_session(user).amr == "webauthn"  # no password, no second factor
