@@ -31,20 +31,26 @@ def unlink(client, identity_id: int):
     return client.delete(reverse("providers:identity-detail", args=[identity_id]))
 
 
-def test_a_passkey_may_go_while_a_linked_identity_remains_then_the_identity_stays(auth_client, passwordless):
-    passkey_id, identity_id = passwordless
-    assert remove_passkey(auth_client, passkey_id).status_code == HTTPStatus.NO_CONTENT
-    response = unlink(auth_client, identity_id)
-    assert response.status_code == HTTPStatus.CONFLICT
-    assert response.json()["code"] == "last_sign_in_method"
-    assert ExternalIdentity.objects.filter(pk=identity_id).exists()
+def passkey_left(passkey_id: int) -> bool:
+    return Passkey.objects.filter(pk=passkey_id).exists() and User.objects.get().passkey_count == 1
 
 
-def test_an_identity_may_go_while_a_passkey_remains_then_the_passkey_stays(auth_client, passwordless):
+def identity_left(identity_id: int) -> bool:
+    return ExternalIdentity.objects.filter(pk=identity_id).exists()
+
+
+@pytest.mark.parametrize(
+    ("remove_first", "remove_last", "last_left"),
+    [(remove_passkey, unlink, identity_left), (unlink, remove_passkey, passkey_left)],
+    ids=["passkey then identity", "identity then passkey"],
+)
+def test_either_may_go_while_the_other_remains_then_the_other_stays(
+    auth_client, passwordless, remove_first, remove_last, last_left
+):
     passkey_id, identity_id = passwordless
-    assert unlink(auth_client, identity_id).status_code == HTTPStatus.NO_CONTENT
-    response = remove_passkey(auth_client, passkey_id)
+    first, last = (passkey_id, identity_id) if remove_first is remove_passkey else (identity_id, passkey_id)
+    assert remove_first(auth_client, first).status_code == HTTPStatus.NO_CONTENT
+    response = remove_last(auth_client, last)
     assert response.status_code == HTTPStatus.CONFLICT
     assert response.json()["code"] == "last_sign_in_method"
-    assert Passkey.objects.filter(pk=passkey_id).exists()
-    assert User.objects.get().passkey_count == 1
+    assert last_left(last)
