@@ -2,13 +2,14 @@
 
 Success goes to ``next`` (a same-site path) with the session's cookies; a
 second factor to ask goes to /login/ with the held attempt's cookie, whose
-page shows the code form (``?second_factor=1&methods=totp,recovery_code[,passkey]``); a refusal goes to /login/
-(or /account/ when linking) with ``?provider_error=<code>``, which the page
+page shows the code form (``?second_factor=1&methods=totp,recovery_code[,passkey]``); a re-authentication
+goes back to ``next`` (default /account/) with ``?reauthenticated=1``, which the page announces; a refusal
+goes to /login/ (or /account/ when linking or re-authenticating) with ``?provider_error=<code>``, which the page
 turns into a readable message (static/js/pages/login-providers.js); the code
 never carries free text, so nobody can make the page say what they like.
 """
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.http import HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -34,6 +35,13 @@ def safe_next(value: str | None, *, host: str) -> str:
 def to(path: str, **params: str) -> HttpResponseRedirect:
     query = urlencode({key: value for key, value in params.items() if value})
     return HttpResponseRedirect(f"{path}?{query}" if query else path)
+
+
+def confirmed(next_path: str) -> HttpResponseRedirect:
+    """Back to ``next_path`` (a ``safe_next`` value; default /account/), ``reauthenticated=1`` added to its query."""
+    parts = urlsplit(next_path or ACCOUNT_PAGE)
+    query = "&".join(part for part in (parts.query, "reauthenticated=1") if part)
+    return HttpResponseRedirect(urlunsplit(("", "", parts.path, query, parts.fragment)))
 
 
 def refused(code: str, *, next_path: str = "", linking: bool = False) -> HttpResponseRedirect:

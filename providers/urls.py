@@ -11,6 +11,11 @@ urlpatterns = [
     path("auth/providers/<str:provider_id>/login/", views.ProviderLoginView.as_view(), name="login"),
     path("auth/providers/<str:provider_id>/callback/", views.ProviderCallbackView.as_view(), name="callback"),
     path("auth/providers/<str:provider_id>/link/", views.ProviderLinkView.as_view(), name="link"),
+    path(
+        "auth/providers/<str:provider_id>/reauthenticate/",
+        views.ProviderReauthenticateView.as_view(),
+        name="reauthenticate",
+    ),
     path("auth/identities/", views.IdentityListView.as_view(), name="identities"),
     path("auth/identities/<int:identity_id>/", views.IdentityDetailView.as_view(), name="identity-detail"),
 ]

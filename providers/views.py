@@ -6,9 +6,12 @@ sends the browser to the provider; the provider sends it back to
 ``provider``, ``amr`` = ``ext`` plus what the provider asserts) and ends
 through ``SignInMixin`` like every sign-in, then answers as a navigation
 (providers/navigation.py). ``POST providers/<id>/link/`` (signed in, recent
-auth) starts the same trip to link an identity; ``identities/`` lists and
-unlinks them.
+auth) starts the same trip to link an identity; ``POST providers/<id>/reauthenticate/``
+(signed in) one to confirm it is the user, at a provider they linked
+(providers/reauthentication.py); ``identities/`` lists and unlinks them.
 """
+
+from collections.abc import Callable
 
 from django.http import HttpResponseRedirect
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -17,18 +20,31 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts import audit as accounts_audit
 from accounts import cookies
 from accounts.client import client_info
 from accounts.permissions import RecentlyAuthenticated
 from accounts.sign_in import SignInAttempt, SignInMethod
 from accounts.tokens import EXTERNAL
-from accounts.views.base import AnonymousCookieAuthAPIView, AuthAPIView, CookieAuthAPIView, TokenIssuingMixin
+from accounts.views.base import (
+    AnonymousCookieAuthAPIView,
+    AuthAPIView,
+    CookieAuthAPIView,
+    TokenIssuingMixin,
+    current_session_id,
+)
 from accounts.views.sign_in import SignInMixin
 from jwtsite.openapi import CSRF_HEADER, errors
-from providers import audit, conf, navigation, oidc, services, trips
+from providers import audit, conf, navigation, oidc, reauthentication, services, trips
 from providers.exceptions import ProviderRefusal, UnknownProvider
-from providers.serializers import AuthorizeOutputSerializer, IdentityOutputSerializer, ProviderOutputSerializer
+from providers.serializers import (
+    AuthorizeOutputSerializer,
+    IdentityOutputSerializer,
+    ProviderOutputSerializer,
+    ReauthenticateInputSerializer,
+)
 from providers.throttles import ProviderTripIPThrottle
+from providers.trips import FinishedLogin
 
 COOKIE_NAME = "oidc_login"
 COOKIE_PATH = "/api/auth/providers/"
@@ -139,6 +155,8 @@ class ProviderCallbackView(SignInMixin, ProviderLoginView):
             )
         except (ProviderRefusal, oidc.OidcError) as exc:
             return self.refused(exc.code, provider_id=provider_id, why=str(exc))
+        if finished.session_id:
+            return self.reauthenticated(request, finished)
         client = client_info(request)
         linking = finished.linking_user
         try:
@@ -162,6 +180,28 @@ class ProviderCallbackView(SignInMixin, ProviderLoginView):
         ).proved(EXTERNAL, *finished.identity.amr)
         return as_navigation(self.sign_in(attempt), next_path=finished.next_path)
 
+    def reauthenticated(self, request: Request, finished: FinishedLogin) -> HttpResponseRedirect:
+        """A re-authentication's way back: to ``next`` with the session's new cookies, or to /account/ with why not."""
+        try:
+            tokens = reauthentication.reauthentication_finish(
+                finished=finished,
+                browser_session_id=reauthentication.browser_session(request.COOKIES),
+                client=client_info(request),
+            )
+        except ProviderRefusal as exc:
+            self.audit(
+                accounts_audit.REAUTHENTICATION_FAILED,
+                user_id=finished.user.pk,
+                session_id=finished.session_id,
+                method="provider",
+                provider=finished.identity.provider.id,
+                reason=exc.code,
+            )
+            return navigation.refused(exc.code, linking=True)
+        response = navigation.confirmed(finished.next_path)
+        cookies.set_auth_cookies(response, tokens)
+        return response
+
 
 def as_navigation(answer: Response, *, next_path: str) -> HttpResponseRedirect:
     """``SignInMixin``'s JSON answer as a redirect carrying its cookies."""
@@ -180,7 +220,25 @@ def as_navigation(answer: Response, *, next_path: str) -> HttpResponseRedirect:
     return response
 
 
-class ProviderLinkView(TokenIssuingMixin, CookieAuthAPIView):
+class TripStartView(TokenIssuingMixin, CookieAuthAPIView):
+    """Base of the trips a signed-in page starts by XHR: 200 ``{"authorize_url"}`` and the trip's cookie, else JSON."""
+
+    def trip_started(self, request: Request, provider_id: str, start: Callable[[conf.Provider], tuple[str, str]]):
+        """``start(provider)``'s trip as the answer; a refusal with its status, 503 when the provider is down."""
+        try:
+            url, secret = start(configured(provider_id))
+        except ProviderRefusal as exc:
+            return Response({"detail": str(exc.message), "code": exc.code}, status=exc.status)
+        except oidc.OidcError as exc:
+            self.audit(audit.PROVIDER_SIGN_IN_FAILED, user_id=request.user.pk, provider=provider_id, reason=exc.code)
+            return Response(
+                {"detail": "The provider cannot be reached; try again later.", "code": exc.code},
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            )
+        return trip_response(Response(AuthorizeOutputSerializer({"authorize_url": url}).data), secret)
+
+
+class ProviderLinkView(TripStartView):
     """Starts a trip to link an identity at the provider to the signed-in account (recent auth needed)."""
 
     permission_classes = [IsAuthenticated, RecentlyAuthenticated]
@@ -195,18 +253,40 @@ class ProviderLinkView(TokenIssuingMixin, CookieAuthAPIView):
         },
     )
     def post(self, request: Request, provider_id: str) -> Response:
-        provider = conf.provider(provider_id)
-        if provider is None:
-            return Response({"detail": str(UnknownProvider.message), "code": UnknownProvider.code}, status=404)
-        try:
-            url, secret = trips.login_start(provider=provider, user=request.user)
-        except oidc.OidcError as exc:
-            self.audit(audit.PROVIDER_SIGN_IN_FAILED, user_id=request.user.pk, provider=provider_id, reason=exc.code)
-            return Response(
-                {"detail": "The provider cannot be reached; try again later.", "code": exc.code},
-                status=status.HTTP_503_SERVICE_UNAVAILABLE,
-            )
-        return trip_response(Response(AuthorizeOutputSerializer({"authorize_url": url}).data), secret)
+        return self.trip_started(
+            request, provider_id, lambda provider: trips.login_start(provider=provider, user=request.user)
+        )
+
+
+class ProviderReauthenticateView(TripStartView):
+    """Starts a trip to confirm it is the signed-in user at a provider they linked (needs no recent auth: makes one)."""
+
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [ProviderTripIPThrottle]
+
+    @extend_schema(
+        tags=["providers"],
+        parameters=[CSRF_HEADER],
+        request=ReauthenticateInputSerializer,
+        responses={
+            200: OpenApiResponse(AuthorizeOutputSerializer, description="Sets the httpOnly `oidc_login` cookie."),
+            **errors(400, 401, 403, 404, 409, 429, 503),
+        },
+        description="The provider is asked to make the user sign in again (`prompt=login`, `max_age=0`); its "
+        "callback re-authenticates this session (`amr` `ext`) if the identity it proves is linked to this user, "
+        "and goes back to `next` with `?reauthenticated=1` (else to /account/ with `?provider_error=<code>`).",
+    )
+    def post(self, request: Request, provider_id: str) -> Response:
+        data = ReauthenticateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        next_path = navigation.safe_next(data.validated_data.get("next"), host=request.get_host())
+        return self.trip_started(
+            request,
+            provider_id,
+            lambda provider: reauthentication.reauthentication_start(
+                provider=provider, user=request.user, session_id=current_session_id(request) or "", next_path=next_path
+            ),
+        )
 
 
 class IdentityListView(CookieAuthAPIView):
