@@ -9,7 +9,7 @@ turns into a readable message (static/js/pages/login-providers.js); the code
 never carries free text, so nobody can make the page say what they like.
 """
 
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.http import HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 LOGIN_PAGE = "/login/"
 ACCOUNT_PAGE = "/account/"
 HOME = "/"
+CONFIRMED = "reauthenticated"  # the query parameter of a re-authentication's way back
 
 
 def safe_next(value: str | None, *, host: str) -> str:
@@ -40,7 +41,8 @@ def to(path: str, **params: str) -> HttpResponseRedirect:
 def confirmed(next_path: str) -> HttpResponseRedirect:
     """Back to ``next_path`` (a ``safe_next`` value; default /account/), ``reauthenticated=1`` added to its query."""
     parts = urlsplit(next_path or ACCOUNT_PAGE)
-    query = "&".join(part for part in (parts.query, "reauthenticated=1") if part)
+    kept = [(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True) if key != CONFIRMED]
+    query = urlencode([*kept, (CONFIRMED, "1")])
     return HttpResponseRedirect(urlunsplit(("", "", parts.path, query, parts.fragment)))
 
 

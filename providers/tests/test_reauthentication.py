@@ -111,7 +111,7 @@ def test_the_403_names_the_provider_and_confirming_there_lets_the_action_through
 def test_the_way_back_finds_the_session_by_its_refresh_cookie_once_the_access_token_expired(
     browser, newcomer, fake_provider, clock
 ):
-    response = start(browser, next="/account/?tab=security")
+    response = start(browser, next="/account/?tab=security&reauthenticated=1")
     clock.advance(accounts_conf.ACCESS_TOKEN_LIFETIME + 1)  # a slow sign-in at the provider
     params = fake_provider.authorize(response.json()["authorize_url"], auth_time=int(time.time()))
     answer = callback(browser, params)
