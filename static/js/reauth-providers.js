@@ -11,17 +11,12 @@ import { announce, busy, showErrors, tooManyText } from './ui.js';
 
 const CONFIRMED = 'reauthenticated';
 
-// This page without ?reauthenticated=1: where the provider's trip comes back to.
-function here() {
-  const url = new URL(window.location.href);
-  url.searchParams.delete(CONFIRMED);
-  return url.pathname + url.search;
-}
 
 async function start(form, provider) {
   await busy(form, async () => {
     const path = `/api/auth/providers/${encodeURIComponent(provider.id)}/reauthenticate/`;
-    const response = await api(path, { method: 'POST', body: { next: here() } });
+    // Back to this page's path: not its query, whose marks (?provider_error=...) told of what is over.
+    const response = await api(path, { method: 'POST', body: { next: window.location.pathname } });
     const body = await json(response);
     if (response.ok) window.location.assign(body.authorize_url);
     else if (response.status === 429) showErrors(form, { detail: tooManyText(response) });
@@ -55,5 +50,6 @@ export function announceConfirmed() {
   const url = new URL(window.location.href);
   if (url.searchParams.get(CONFIRMED) !== '1') return;
   announce('Confirmed. You can go on.', 'success');
-  window.history.replaceState(window.history.state, '', here() + url.hash);
+  url.searchParams.delete(CONFIRMED);
+  window.history.replaceState(window.history.state, '', url.pathname + url.search + url.hash);
 }
