@@ -22,7 +22,7 @@ class IdentityOutputSerializer(serializers.Serializer):
     last_used_at = serializers.DateTimeField(allow_null=True)
 
 
-class ReauthenticateInputSerializer(serializers.Serializer):
+class ProviderReauthenticateInputSerializer(serializers.Serializer):
     next = serializers.CharField(
         required=False,
         allow_blank=True,

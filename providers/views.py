@@ -41,7 +41,7 @@ from providers.serializers import (
     AuthorizeOutputSerializer,
     IdentityOutputSerializer,
     ProviderOutputSerializer,
-    ReauthenticateInputSerializer,
+    ProviderReauthenticateInputSerializer,
 )
 from providers.throttles import ProviderTripIPThrottle
 from providers.trips import FinishedLogin
@@ -267,7 +267,7 @@ class ProviderReauthenticateView(TripStartView):
     @extend_schema(
         tags=["providers"],
         parameters=[CSRF_HEADER],
-        request=ReauthenticateInputSerializer,
+        request=ProviderReauthenticateInputSerializer,
         responses={
             200: OpenApiResponse(AuthorizeOutputSerializer, description="Sets the httpOnly `oidc_login` cookie."),
             **errors(400, 401, 403, 404, 409, 429, 503),
@@ -277,7 +277,7 @@ class ProviderReauthenticateView(TripStartView):
         "and goes back to `next` with `?reauthenticated=1` (else to /account/ with `?provider_error=<code>`).",
     )
     def post(self, request: Request, provider_id: str) -> Response:
-        data = ReauthenticateInputSerializer(data=request.data)
+        data = ProviderReauthenticateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         next_path = navigation.safe_next(data.validated_data.get("next"), host=request.get_host())
         return self.trip_started(
