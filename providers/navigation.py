@@ -46,7 +46,8 @@ def confirmed(next_path: str) -> HttpResponseRedirect:
     return HttpResponseRedirect(urlunsplit(("", "", parts.path, query, parts.fragment)))
 
 
-def refused(code: str, *, next_path: str = "", linking: bool = False) -> HttpResponseRedirect:
-    if linking:
+def refused(code: str, *, next_path: str = "", signed_in: bool = False) -> HttpResponseRedirect:
+    """To /login/ with why (and ``next``); to /account/ for a trip a signed-in user began (linking, confirming)."""
+    if signed_in:
         return to(ACCOUNT_PAGE, provider_error=code)
     return to(LOGIN_PAGE, provider_error=code, next=next_path)

@@ -5,13 +5,10 @@ sends the browser to the provider; the provider sends it back to
 ``providers/<id>/callback/``, which starts a sign-in attempt (method
 ``provider``, ``amr`` = ``ext`` plus what the provider asserts) and ends
 through ``SignInMixin`` like every sign-in, then answers as a navigation
-(providers/navigation.py). ``POST providers/<id>/link/`` (signed in, recent
-auth) starts the same trip to link an identity; ``POST providers/<id>/reauthenticate/``
-(signed in) one to confirm it is the user, at a provider they linked
-(providers/reauthentication.py); ``identities/`` lists and unlinks them.
+(providers/navigation.py). The trips a signed-in page starts (linking an
+identity, confirming it is you) are providers/trip_views.py; ``identities/``
+lists and unlinks the linked identities.
 """
-
-from collections.abc import Callable
 
 from django.http import HttpResponseRedirect
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -26,23 +23,12 @@ from accounts.client import client_info
 from accounts.permissions import RecentlyAuthenticated
 from accounts.sign_in import SignInAttempt, SignInMethod
 from accounts.tokens import EXTERNAL
-from accounts.views.base import (
-    AnonymousCookieAuthAPIView,
-    AuthAPIView,
-    CookieAuthAPIView,
-    TokenIssuingMixin,
-    current_session_id,
-)
+from accounts.views.base import AnonymousCookieAuthAPIView, AuthAPIView, CookieAuthAPIView, TokenIssuingMixin
 from accounts.views.sign_in import SignInMixin
 from jwtsite.openapi import CSRF_HEADER, errors
 from providers import audit, conf, navigation, oidc, reauthentication, services, trips
 from providers.exceptions import ProviderRefusal, UnknownProvider
-from providers.serializers import (
-    AuthorizeOutputSerializer,
-    IdentityOutputSerializer,
-    ProviderOutputSerializer,
-    ProviderReauthenticateInputSerializer,
-)
+from providers.serializers import IdentityOutputSerializer, ProviderOutputSerializer
 from providers.throttles import ProviderTripIPThrottle
 from providers.trips import FinishedLogin
 
@@ -106,9 +92,11 @@ class ProviderLoginView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
         """Within ``LOGIN_RATE_IP`` trips per client IP (checked here: a refusal is a page, not a JSON 429)."""
         return ProviderTripIPThrottle().allow_request(request, self)
 
-    def refused(self, code: str, *, provider_id: str, next_path: str = "", why: str = "", user_id=None, linking=False):
+    def refused(
+        self, code: str, *, provider_id: str, next_path: str = "", why: str = "", user_id=None, signed_in=False
+    ):
         self.audit(audit.PROVIDER_SIGN_IN_FAILED, user_id=user_id, provider=provider_id, reason=code, why=why[:300])
-        return navigation.refused(code, next_path=next_path, linking=linking)
+        return navigation.refused(code, next_path=next_path, signed_in=signed_in)
 
 
 def trip_response(response, secret: str):
@@ -170,7 +158,7 @@ class ProviderCallbackView(SignInMixin, ProviderLoginView):
                 provider_id=provider_id,
                 next_path=finished.next_path,
                 user_id=linking and linking.pk,
-                linking=linking is not None,
+                signed_in=linking is not None,
             )
         attempt = SignInAttempt.start(
             user=user,
@@ -197,7 +185,7 @@ class ProviderCallbackView(SignInMixin, ProviderLoginView):
                 provider=finished.identity.provider.id,
                 reason=exc.code,
             )
-            return navigation.refused(exc.code, linking=True)
+            return navigation.refused(exc.code, signed_in=True)
         response = navigation.confirmed(finished.next_path)
         cookies.set_auth_cookies(response, tokens)
         return response
@@ -218,75 +206,6 @@ def as_navigation(answer: Response, *, next_path: str) -> HttpResponseRedirect:
     if "Secure-Session-Registration" in answer:
         response["Secure-Session-Registration"] = answer["Secure-Session-Registration"]
     return response
-
-
-class TripStartView(TokenIssuingMixin, CookieAuthAPIView):
-    """Base of the trips a signed-in page starts by XHR: 200 ``{"authorize_url"}`` and the trip's cookie, else JSON."""
-
-    def trip_started(self, request: Request, provider_id: str, start: Callable[[conf.Provider], tuple[str, str]]):
-        """``start(provider)``'s trip as the answer; a refusal with its status, 503 when the provider is down."""
-        try:
-            url, secret = start(configured(provider_id))
-        except ProviderRefusal as exc:
-            return Response({"detail": str(exc.message), "code": exc.code}, status=exc.status)
-        except oidc.OidcError as exc:
-            self.audit(audit.PROVIDER_SIGN_IN_FAILED, user_id=request.user.pk, provider=provider_id, reason=exc.code)
-            return Response(
-                {"detail": "The provider cannot be reached; try again later.", "code": exc.code},
-                status=status.HTTP_503_SERVICE_UNAVAILABLE,
-            )
-        return trip_response(Response(AuthorizeOutputSerializer({"authorize_url": url}).data), secret)
-
-
-class ProviderLinkView(TripStartView):
-    """Starts a trip to link an identity at the provider to the signed-in account (recent auth needed)."""
-
-    permission_classes = [IsAuthenticated, RecentlyAuthenticated]
-
-    @extend_schema(
-        tags=["providers"],
-        parameters=[CSRF_HEADER],
-        request=None,
-        responses={
-            200: OpenApiResponse(AuthorizeOutputSerializer, description="Sets the httpOnly `oidc_login` cookie."),
-            **errors(401, 403, 404, 503),
-        },
-    )
-    def post(self, request: Request, provider_id: str) -> Response:
-        return self.trip_started(
-            request, provider_id, lambda provider: trips.login_start(provider=provider, user=request.user)
-        )
-
-
-class ProviderReauthenticateView(TripStartView):
-    """Starts a trip to confirm it is the signed-in user at a provider they linked (needs no recent auth: makes one)."""
-
-    permission_classes = [IsAuthenticated]
-    throttle_classes = [ProviderTripIPThrottle]
-
-    @extend_schema(
-        tags=["providers"],
-        parameters=[CSRF_HEADER],
-        request=ProviderReauthenticateInputSerializer,
-        responses={
-            200: OpenApiResponse(AuthorizeOutputSerializer, description="Sets the httpOnly `oidc_login` cookie."),
-            **errors(400, 401, 403, 404, 409, 429, 503),
-        },
-        description="The provider is asked to make the user sign in again (`prompt=login`, `max_age=0`); its "
-        "callback re-authenticates this session (`amr` `ext`) if the identity it proves is linked to this user, "
-        "and goes back to `next` with `?reauthenticated=1` (else to /account/ with `?provider_error=<code>`).",
-    )
-    def post(self, request: Request, provider_id: str) -> Response:
-        data = ProviderReauthenticateInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        next_path = navigation.safe_next(data.validated_data.get("next"), host=request.get_host())
-        return self.trip_started(
-            request,
-            provider_id,
-            lambda provider: reauthentication.reauthentication_start(
-                provider=provider, user=request.user, session_id=current_session_id(request) or "", next_path=next_path
-            ),
-        )
 
 
 class IdentityListView(CookieAuthAPIView):
