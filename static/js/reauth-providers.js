@@ -2,7 +2,7 @@
 // When a 403 `reauthentication_required` names "provider" among its
 // `methods`, the dialog shows "Confirm with <name>" per linked provider
 // (GET /api/auth/identities/). A click starts the trip
-// (POST /api/auth/providers/<id>/reauthenticate/ with `next` = this page) and
+// (POST /api/auth/providers/<id>/reauthenticate/ with `next` = this page's path) and
 // goes to the provider, which asks the user to sign in again; its callback
 // comes back here with ?reauthenticated=1 (announced below: the user repeats
 // the action) or to /account/ with ?provider_error=<code>.
@@ -10,7 +10,6 @@ import { api, json, paths } from './api.js';
 import { announce, busy, showErrors, tooManyText } from './ui.js';
 
 const CONFIRMED = 'reauthenticated';
-
 
 async function start(form, provider) {
   await busy(form, async () => {
@@ -34,6 +33,10 @@ export async function offerProviders(form, methods) {
   const response = await api(paths.identities);
   const identities = response.ok ? await json(response) : [];
   const providers = new Map(identities.map((identity) => [identity.provider, identity.provider_name]));
+  // "or …" after the password field, as the passkey's offer reads; the only way offered otherwise.
+  section.querySelector('p').textContent = methods.includes('password')
+    ? 'or confirm at a sign-in provider you linked:'
+    : 'Confirm at a sign-in provider you linked:';
   for (const [id, name] of providers) {
     const button = document.createElement('button');
     button.type = 'button';
