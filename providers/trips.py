@@ -121,6 +121,15 @@ def login_finish(*, provider: Provider, secret: str | None, state: str, code: st
     )
 
 
+def begun_signed_in(*, provider: Provider, secret: str | None, state: str) -> bool:
+    """Whether this browser's live trip with ``state`` was begun by a signed-in user; it stays unanswered."""
+    if not isinstance(secret, str) or not secret or len(secret) > SECRET_MAX_LENGTH:
+        return False
+    return PendingLogin.objects.filter(
+        pk=_digest(secret), provider_id=provider.id, state=state, user__isnull=False, expires_at__gt=timezone.now()
+    ).exists()
+
+
 def asserted_methods(asserted) -> tuple[str, ...]:
     """What the provider says it checked (its ``amr``), as the session's ``amr`` may carry it after ``ext``.
 

@@ -133,7 +133,11 @@ class ProviderCallbackView(SignInMixin, ProviderLoginView):
                 reason="provider_denied",
                 why=str(params.get("error"))[:100],
             )
-            return navigation.refused("provider_denied")
+            # Back to /account/ when a signed-in user began the trip (linking, confirming): not to a sign-in form.
+            began_signed_in = trips.begun_signed_in(
+                provider=provider, secret=request.COOKIES.get(COOKIE_NAME), state=params.get("state", "")
+            )
+            return navigation.refused("provider_denied", signed_in=began_signed_in)
         try:
             finished = trips.login_finish(
                 provider=provider,

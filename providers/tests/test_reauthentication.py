@@ -198,6 +198,13 @@ def test_a_wrong_state_and_a_replayed_answer_are_refused(browser, newcomer, fake
     assert refused_with(callback(browser, params), "provider_state_invalid")
 
 
+def test_saying_no_at_the_provider_goes_back_to_the_account_page(browser, newcomer, fake_provider):
+    params = fake_provider.authorize(start(browser).json()["authorize_url"])
+    answer = callback(browser, {"error": "access_denied", "state": params["state"]})
+    assert refused_with(answer, "provider_denied", page="/account/")
+    assert rename(browser, "renamed").json()["code"] == REQUIRED
+
+
 def test_a_session_revoked_meanwhile_is_refused(browser, newcomer, fake_provider):
     response = start(browser)
     session = live_session(newcomer)
