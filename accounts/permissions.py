@@ -6,8 +6,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, permissions, status
 
-from accounts import conf
+from accounts import conf, ways_in
 from accounts.csrf import enforce_csrf
+from accounts.models import User
 from accounts.revocation import runtime as revocations
 from accounts.tokens import auth_time_of, keys
 
@@ -88,14 +89,33 @@ def recently_authenticated(claims) -> bool:
     return auth_time is not None and timezone.now() - auth_time <= timedelta(seconds=conf.REAUTH_WINDOW)
 
 
+# The ways the page's re-authentication dialog offers unasked: the password, a passkey when the user has one.
+OFFERED_UNASKED = frozenset({"password", "passkey"})
+
+
+def reauthentication_methods(user) -> list[str] | None:
+    """Every way ``user`` can confirm it is them, when one is beyond ``OFFERED_UNASKED`` (a linked provider), else None.
+
+    None keeps the 403 as it always was (any way will do); a list lets the
+    page offer what the account has, and only that (no password field for an
+    account without one).
+    """
+    if not isinstance(user, User):  # a verifying-only server's user has no rows to look at
+        return None
+    kinds = ways_in.kinds(user)
+    return kinds if set(kinds) - OFFERED_UNASKED else None
+
+
 class RecentlyAuthenticated(permissions.BasePermission):
     """A sensitive action: the user must have signed in or re-authenticated within ``REAUTH_WINDOW``.
 
     Use after ``IsAuthenticated``: a signed-out request gets its 401 first.
-    Otherwise 403 ``reauthentication_required``, before anything changes.
+    Otherwise 403 ``reauthentication_required``, before anything changes, with
+    ``methods`` for an account that has a way beyond a password and passkeys
+    (``reauthentication_methods``).
     """
 
     def has_permission(self, request, view) -> bool:
         if request.auth is None or not recently_authenticated(request.auth):
-            raise ReauthenticationRequired()
+            raise ReauthenticationRequired(methods=reauthentication_methods(request.user))
         return True

@@ -17,6 +17,7 @@ from playwright.sync_api import Page, expect
 from accounts.models import User
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from e2e.browsing import expect_path, log_in
+from e2e.provider_steps import me, sign_in_at_provider, use_providers
 from harness.oidc_provider import oidc_provider
 from harness.servers import free_port
 from mfa.totp import otp
@@ -34,26 +35,7 @@ def provider_process(live_server):
 
 @pytest.fixture
 def providers_on(provider_process, site, settings, allow_console_errors):
-    settings.OIDC_PROVIDERS = provider_process.settings_value()
-    settings.SITE_URL = site
-    # The provider's development pages load a web font from the internet, which this machine may not reach.
-    allow_console_errors.append(r"fonts\.googleapis\.com|ERR_NAME_NOT_RESOLVED|ERR_INTERNET_DISCONNECTED")
-    allow_console_errors.append(re.escape(provider_process.issuer))
-    return provider_process
-
-
-def sign_in_at_provider(page: Page, login: str) -> None:
-    """The provider's development interactions: any login, any password, then consent."""
-    page.wait_for_url(re.compile(r"^http://127\.0\.0\.1:\d+/interaction/"))
-    page.locator("input[name=login]").fill(login)
-    page.locator("input[name=password]").fill("anything")
-    page.get_by_role("button", name="Sign-in").click()
-    page.get_by_role("button", name="Continue").click()
-
-
-def me(page: Page) -> dict | None:
-    response = page.request.get("/api/me/")
-    return response.json() if response.status == 200 else None
+    return use_providers(provider_process, site=site, settings=settings, allow_console_errors=allow_console_errors)
 
 
 def test_sign_in_with_the_provider_from_the_login_page(page, providers_on):

@@ -9,6 +9,12 @@ class ErrorSerializer(serializers.Serializer):
 
     detail = serializers.CharField()
     code = serializers.CharField()
+    methods = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="With `mfa_required`, and `reauthentication_required` when only some ways will do: "
+        "those (`password`, `passkey`, `provider`, `totp`, `recovery_code`).",
+    )
 
 
 class ValidationErrorSerializer(serializers.Serializer):

@@ -60,3 +60,35 @@ class IdentityNotFound(ProviderRefusal):
     code = "not_found"
     message = _("Not found.")
     status = 404
+
+
+class ProviderNotLinked(ProviderRefusal):
+    """Re-authenticating at a provider where the signed-in user has no linked identity."""
+
+    code = "provider_not_linked"
+    message = _("No account at this provider is linked to yours: confirm it is you another way.")
+    status = 409
+
+
+class IdentityMismatch(ProviderRefusal):
+    """A re-authentication proved someone at the provider who is not linked to the signed-in user."""
+
+    code = "provider_identity_mismatch"
+    message = _("You signed in at the provider as someone else: use the account you linked here.")
+    status = 403
+
+
+class SignInNotFresh(ProviderRefusal):
+    """The provider says the user signed in before the re-authentication started: it did not ask again."""
+
+    code = "provider_sign_in_not_fresh"
+    message = _("The provider did not ask you to sign in again; try again.")
+    status = 403
+
+
+class SessionChanged(ProviderRefusal):
+    """The browser's session here is not the one the re-authentication started from, or it ended meanwhile."""
+
+    code = "provider_session_changed"
+    message = _("You signed out or in again here meanwhile; start again.")
+    status = 403

@@ -35,7 +35,9 @@ class PendingLogin(models.Model):
 
     The browser holds the secret in an httpOnly cookie; the row is found by
     its SHA-256 and deleted when the callback takes it, so each trip is
-    answered once. ``user`` is set when a signed-in user links an identity.
+    answered once. ``user`` is set when a signed-in user links an identity,
+    and with ``session_id`` (theirs) when they confirm it is them
+    (re-authentication, providers/reauthentication.py).
     """
 
     id = models.CharField(primary_key=True, max_length=64)
@@ -47,6 +49,7 @@ class PendingLogin(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    session_id = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField(db_index=True)
 

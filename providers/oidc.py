@@ -80,11 +80,18 @@ def metadata(provider: Provider) -> dict:
     return document
 
 
-def authorization(provider: Provider) -> Authorization:
-    """A new authorization request: code flow, PKCE S256, a fresh ``state`` and ``nonce``."""
+def authorization(provider: Provider, *, fresh_sign_in: bool = False) -> Authorization:
+    """A new authorization request: code flow, PKCE S256, a fresh ``state`` and ``nonce``.
+
+    ``fresh_sign_in``: the provider must make the user sign in again, its own
+    session notwithstanding (``prompt=login``, ``max_age=0``: OpenID Connect Core 3.1.2.1).
+    """
     endpoint = metadata(provider)["authorization_endpoint"]
     state, nonce, verifier = generate_token(43), generate_token(43), generate_token(64)
-    url, _ = _session(provider).create_authorization_url(endpoint, state=state, code_verifier=verifier, nonce=nonce)
+    again = {"prompt": "login", "max_age": "0"} if fresh_sign_in else {}
+    url, _ = _session(provider).create_authorization_url(
+        endpoint, state=state, code_verifier=verifier, nonce=nonce, **again
+    )
     return Authorization(url=url, state=state, nonce=nonce, code_verifier=verifier)
 
 

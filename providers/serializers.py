@@ -10,7 +10,7 @@ class ProviderOutputSerializer(serializers.Serializer):
 
 
 class AuthorizeOutputSerializer(serializers.Serializer):
-    authorize_url = serializers.CharField(help_text="Where to send the browser to link the identity.")
+    authorize_url = serializers.CharField(help_text="Where to send the browser (to link the identity, or to confirm).")
 
 
 class IdentityOutputSerializer(serializers.Serializer):
@@ -20,3 +20,12 @@ class IdentityOutputSerializer(serializers.Serializer):
     email = serializers.CharField()
     linked_at = serializers.DateTimeField()
     last_used_at = serializers.DateTimeField(allow_null=True)
+
+
+class ProviderReauthenticateInputSerializer(serializers.Serializer):
+    next = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=1000,
+        help_text="A path on this site to come back to, confirmed (default /account/).",
+    )

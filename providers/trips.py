@@ -10,7 +10,8 @@ code, checks the ID token (providers/oidc.py) and says whom it proves: a
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -56,12 +57,25 @@ class ProvenIdentity:
 class FinishedLogin:
     identity: ProvenIdentity
     next_path: str
-    linking_user: User | None  # set: a signed-in user is linking this identity
+    user: User | None  # set: a signed-in user started the trip (to link this identity, or to re-authenticate)
+    session_id: str = ""  # set: ``user`` re-authenticates this session of theirs
+    started_at: datetime | None = None
+    auth_time: Any = None  # the ID token's own ``auth_time`` as it came (a number from a sound provider), else None
+
+    @property
+    def linking_user(self) -> User | None:
+        return None if self.session_id else self.user
 
 
-def login_start(*, provider: Provider, next_path: str = "", user: User | None = None) -> tuple[str, str]:
-    """A new trip to ``provider``: the URL to send the browser to, and the secret for its cookie."""
-    request = oidc.authorization(provider)
+def login_start(
+    *, provider: Provider, next_path: str = "", user: User | None = None, session_id: str = ""
+) -> tuple[str, str]:
+    """A new trip to ``provider``: the URL to send the browser to, and the secret for its cookie.
+
+    With ``session_id`` (and its ``user``) the trip re-authenticates that
+    session: the provider is asked to make the user sign in again.
+    """
+    request = oidc.authorization(provider, fresh_sign_in=bool(session_id))
     secret, now = secrets.token_urlsafe(32), timezone.now()
     with transaction.atomic():
         PendingLogin.objects.filter(expires_at__lte=now).delete()  # trips never finished
@@ -73,6 +87,7 @@ def login_start(*, provider: Provider, next_path: str = "", user: User | None = 
             code_verifier=request.code_verifier,
             next_path=next_path,
             user=user,
+            session_id=session_id,
             created_at=now,
             expires_at=now + PENDING_LIFETIME,
         )
@@ -89,12 +104,30 @@ def login_finish(*, provider: Provider, secret: str | None, state: str, code: st
     pending = _pending_take(provider=provider, secret=secret, state=state)
     token = oidc.exchange(provider, code=code, code_verifier=pending.code_verifier)
     claims = oidc.id_token_claims(provider, id_token=token["id_token"], nonce=pending.nonce)
+    # Taken before UserInfo fills gaps: when the user signed in is the ID token's word alone (signed).
+    auth_time = claims.get("auth_time")
     if ("email" not in claims or "email_verified" not in claims) and isinstance(token.get("access_token"), str):
         extra = oidc.userinfo(provider, access_token=token["access_token"], subject=claims["sub"])
         claims = {**{k: v for k, v in extra.items() if k not in claims}, **claims}
     amr = asserted_methods(claims.get("amr"))
     proven = ProvenIdentity(provider=provider, subject=claims["sub"], claims=claims, amr=amr)
-    return FinishedLogin(identity=proven, next_path=pending.next_path, linking_user=pending.user)
+    return FinishedLogin(
+        identity=proven,
+        next_path=pending.next_path,
+        user=pending.user,
+        session_id=pending.session_id,
+        started_at=pending.created_at,
+        auth_time=auth_time,
+    )
+
+
+def begun_signed_in(*, provider: Provider, secret: str | None, state: str) -> bool:
+    """Whether this browser's live trip with ``state`` was begun by a signed-in user; it stays unanswered."""
+    if not isinstance(secret, str) or not secret or len(secret) > SECRET_MAX_LENGTH:
+        return False
+    return PendingLogin.objects.filter(
+        pk=_digest(secret), provider_id=provider.id, state=state, user__isnull=False, expires_at__gt=timezone.now()
+    ).exists()
 
 
 def asserted_methods(asserted) -> tuple[str, ...]:

@@ -5,9 +5,9 @@ sends the browser to the provider; the provider sends it back to
 ``providers/<id>/callback/``, which starts a sign-in attempt (method
 ``provider``, ``amr`` = ``ext`` plus what the provider asserts) and ends
 through ``SignInMixin`` like every sign-in, then answers as a navigation
-(providers/navigation.py). ``POST providers/<id>/link/`` (signed in, recent
-auth) starts the same trip to link an identity; ``identities/`` lists and
-unlinks them.
+(providers/navigation.py). The trips a signed-in page starts (linking an
+identity, confirming it is you) are providers/trip_views.py; ``identities/``
+lists and unlinks the linked identities.
 """
 
 from django.http import HttpResponseRedirect
@@ -17,6 +17,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts import audit as accounts_audit
 from accounts import cookies
 from accounts.client import client_info
 from accounts.permissions import RecentlyAuthenticated
@@ -25,10 +26,11 @@ from accounts.tokens import EXTERNAL
 from accounts.views.base import AnonymousCookieAuthAPIView, AuthAPIView, CookieAuthAPIView, TokenIssuingMixin
 from accounts.views.sign_in import SignInMixin
 from jwtsite.openapi import CSRF_HEADER, errors
-from providers import audit, conf, navigation, oidc, services, trips
+from providers import audit, conf, navigation, oidc, reauthentication, services, trips
 from providers.exceptions import ProviderRefusal, UnknownProvider
-from providers.serializers import AuthorizeOutputSerializer, IdentityOutputSerializer, ProviderOutputSerializer
+from providers.serializers import IdentityOutputSerializer, ProviderOutputSerializer
 from providers.throttles import ProviderTripIPThrottle
+from providers.trips import FinishedLogin
 
 COOKIE_NAME = "oidc_login"
 COOKIE_PATH = "/api/auth/providers/"
@@ -90,9 +92,11 @@ class ProviderLoginView(TokenIssuingMixin, AnonymousCookieAuthAPIView):
         """Within ``LOGIN_RATE_IP`` trips per client IP (checked here: a refusal is a page, not a JSON 429)."""
         return ProviderTripIPThrottle().allow_request(request, self)
 
-    def refused(self, code: str, *, provider_id: str, next_path: str = "", why: str = "", user_id=None, linking=False):
+    def refused(
+        self, code: str, *, provider_id: str, next_path: str = "", why: str = "", user_id=None, signed_in=False
+    ):
         self.audit(audit.PROVIDER_SIGN_IN_FAILED, user_id=user_id, provider=provider_id, reason=code, why=why[:300])
-        return navigation.refused(code, next_path=next_path, linking=linking)
+        return navigation.refused(code, next_path=next_path, signed_in=signed_in)
 
 
 def trip_response(response, secret: str):
@@ -129,7 +133,11 @@ class ProviderCallbackView(SignInMixin, ProviderLoginView):
                 reason="provider_denied",
                 why=str(params.get("error"))[:100],
             )
-            return navigation.refused("provider_denied")
+            # Back to /account/ when a signed-in user began the trip (linking, confirming): not to a sign-in form.
+            began_signed_in = trips.begun_signed_in(
+                provider=provider, secret=request.COOKIES.get(COOKIE_NAME), state=params.get("state", "")
+            )
+            return navigation.refused("provider_denied", signed_in=began_signed_in)
         try:
             finished = trips.login_finish(
                 provider=provider,
@@ -139,6 +147,8 @@ class ProviderCallbackView(SignInMixin, ProviderLoginView):
             )
         except (ProviderRefusal, oidc.OidcError) as exc:
             return self.refused(exc.code, provider_id=provider_id, why=str(exc))
+        if finished.session_id:
+            return self.reauthenticated(request, finished)
         client = client_info(request)
         linking = finished.linking_user
         try:
@@ -152,7 +162,7 @@ class ProviderCallbackView(SignInMixin, ProviderLoginView):
                 provider_id=provider_id,
                 next_path=finished.next_path,
                 user_id=linking and linking.pk,
-                linking=linking is not None,
+                signed_in=linking is not None,
             )
         attempt = SignInAttempt.start(
             user=user,
@@ -161,6 +171,28 @@ class ProviderCallbackView(SignInMixin, ProviderLoginView):
             details={"method": "provider", "provider": provider.id},
         ).proved(EXTERNAL, *finished.identity.amr)
         return as_navigation(self.sign_in(attempt), next_path=finished.next_path)
+
+    def reauthenticated(self, request: Request, finished: FinishedLogin) -> HttpResponseRedirect:
+        """A re-authentication's way back: to ``next`` with the session's new cookies, or to /account/ with why not."""
+        try:
+            tokens = reauthentication.reauthentication_finish(
+                finished=finished,
+                browser_session_id=reauthentication.browser_session(request.COOKIES),
+                client=client_info(request),
+            )
+        except ProviderRefusal as exc:
+            self.audit(
+                accounts_audit.REAUTHENTICATION_FAILED,
+                user_id=finished.user.pk,
+                session_id=finished.session_id,
+                method="provider",
+                provider=finished.identity.provider.id,
+                reason=exc.code,
+            )
+            return navigation.refused(exc.code, signed_in=True)
+        response = navigation.confirmed(finished.next_path)
+        cookies.set_auth_cookies(response, tokens)
+        return response
 
 
 def as_navigation(answer: Response, *, next_path: str) -> HttpResponseRedirect:
@@ -178,35 +210,6 @@ def as_navigation(answer: Response, *, next_path: str) -> HttpResponseRedirect:
     if "Secure-Session-Registration" in answer:
         response["Secure-Session-Registration"] = answer["Secure-Session-Registration"]
     return response
-
-
-class ProviderLinkView(TokenIssuingMixin, CookieAuthAPIView):
-    """Starts a trip to link an identity at the provider to the signed-in account (recent auth needed)."""
-
-    permission_classes = [IsAuthenticated, RecentlyAuthenticated]
-
-    @extend_schema(
-        tags=["providers"],
-        parameters=[CSRF_HEADER],
-        request=None,
-        responses={
-            200: OpenApiResponse(AuthorizeOutputSerializer, description="Sets the httpOnly `oidc_login` cookie."),
-            **errors(401, 403, 404, 503),
-        },
-    )
-    def post(self, request: Request, provider_id: str) -> Response:
-        provider = conf.provider(provider_id)
-        if provider is None:
-            return Response({"detail": str(UnknownProvider.message), "code": UnknownProvider.code}, status=404)
-        try:
-            url, secret = trips.login_start(provider=provider, user=request.user)
-        except oidc.OidcError as exc:
-            self.audit(audit.PROVIDER_SIGN_IN_FAILED, user_id=request.user.pk, provider=provider_id, reason=exc.code)
-            return Response(
-                {"detail": "The provider cannot be reached; try again later.", "code": exc.code},
-                status=status.HTTP_503_SERVICE_UNAVAILABLE,
-            )
-        return trip_response(Response(AuthorizeOutputSerializer({"authorize_url": url}).data), secret)
 
 
 class IdentityListView(CookieAuthAPIView):

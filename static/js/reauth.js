@@ -7,9 +7,13 @@
 // action once more: the user never loses what they typed. When the 403 lists
 // `methods` (turning two-factor off, new recovery codes: a second factor is
 // needed), the dialog asks for a code instead of the password, and offers a
-// passkey only when "passkey" is among them.
+// passkey only when "passkey" is among them. An account with a linked sign-in
+// provider gets `methods` too (its ways in: "password", "passkey", "provider"):
+// the password field only when it has one, and "Confirm with <provider>"
+// (reauth-providers.js), which leaves the page for the provider and comes back.
 import { api, currentUser, discard, json, paths } from './api.js';
 import { reauthenticateWithPasskey } from './passkeys.js';
+import { announceConfirmed, offerProviders } from './reauth-providers.js';
 import { busy, clearErrors, showErrors, tooManyText } from './ui.js';
 import { describeWebAuthnError, webauthnSupported } from './webauthn.js';
 
@@ -42,12 +46,16 @@ async function offerPasskey(form, methods) {
   form.querySelector('[data-part="passkey"]').hidden = !(offered && webauthnSupported());
 }
 
-// A code (TOTP or recovery) when the methods asked for include one, else the password.
+// A code (TOTP or recovery) when the methods asked for include one, else the password;
+// null when they name neither (an account without a password: a passkey or a provider only).
 function askFor(form, methods) {
-  const field = methods.some((method) => CODES.includes(method)) ? 'code' : 'password';
+  let field = methods.some((method) => CODES.includes(method)) ? 'code' : 'password';
+  if (field === 'password' && methods.length && !methods.includes('password')) field = null;
   for (const part of form.querySelectorAll('[data-part="password"], [data-part="code"]')) {
     part.hidden = part.dataset.part !== field;
   }
+  form.querySelector('[data-part="no-field"]').hidden = field !== null;
+  form.querySelector('[data-action="confirm"]').hidden = field === null;
   return field;
 }
 
@@ -57,6 +65,7 @@ export async function reauthenticate(methods = []) {
   const dialog = document.getElementById('reauth-dialog');
   const form = document.getElementById('reauth-form');
   await offerPasskey(form, methods);
+  await offerProviders(form, methods);
   const field = askFor(form, methods);
   return new Promise((resolve) => {
     const finish = (done) => {
@@ -111,7 +120,8 @@ export async function reauthenticate(methods = []) {
     cancel.addEventListener('click', onCancel);
     dialog.addEventListener('cancel', onCancel);
     dialog.showModal();
-    form.elements.namedItem(field).focus();
+    if (field) form.elements.namedItem(field).focus();
+    else form.querySelector('.alternative:not([hidden]) button')?.focus();
   });
 }
 
@@ -125,3 +135,5 @@ export async function sensitive(path, options = {}) {
   await discard(response);
   return api(path, options);
 }
+
+announceConfirmed();

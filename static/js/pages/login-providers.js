@@ -22,6 +22,12 @@ export const PROVIDER_ERRORS = {
   account_inactive: 'This account is deactivated.',
   throttled: 'Too many sign-in attempts from this network. Please wait a minute and try again.',
   email_unverified: 'Verify your email address first: we have sent you a new link.',
+  // Confirming it is you at a linked provider (back on /account/).
+  provider_not_linked: 'No account at that sign-in provider is linked to yours.',
+  provider_identity_mismatch:
+    'You signed in at the provider as someone else, so nothing was confirmed. Use the account you linked here.',
+  provider_sign_in_not_fresh: 'The sign-in provider did not ask you to sign in again, so nothing was confirmed. Please try again.',
+  provider_session_changed: 'You signed out or in again here meanwhile, so nothing was confirmed. Please start again.',
 };
 
 export function providerErrorText(code) {
