@@ -26,7 +26,12 @@ from providers.views import configured, trip_response
 
 
 class TripStartView(TokenIssuingMixin, CookieAuthAPIView):
-    """Base of the trips a signed-in page starts by XHR: 200 ``{"authorize_url"}`` and the trip's cookie, else JSON."""
+    """Base of the trips a signed-in page starts by XHR: 200 ``{"authorize_url"}`` and the trip's cookie, else JSON.
+
+    Each start writes a trip row, so starts share the sign-in trips' per-IP throttle.
+    """
+
+    throttle_classes = [ProviderTripIPThrottle]
 
     def trip_started(self, request: Request, provider_id: str, start: Callable[[conf.Provider], tuple[str, str]]):
         """``start(provider)``'s trip as the answer; a refusal with its status, 503 when the provider is down."""
@@ -54,7 +59,7 @@ class ProviderLinkView(TripStartView):
         request=None,
         responses={
             200: OpenApiResponse(AuthorizeOutputSerializer, description="Sets the httpOnly `oidc_login` cookie."),
-            **errors(401, 403, 404, 503),
+            **errors(401, 403, 404, 429, 503),
         },
     )
     def post(self, request: Request, provider_id: str) -> Response:
@@ -67,7 +72,6 @@ class ProviderReauthenticateView(TripStartView):
     """Starts a trip to confirm it is the signed-in user at a provider they linked (needs no recent auth: makes one)."""
 
     permission_classes = [IsAuthenticated]
-    throttle_classes = [ProviderTripIPThrottle]
 
     @extend_schema(
         tags=["providers"],

@@ -99,6 +99,12 @@ def test_linking_needs_recent_authentication(auth_client, fake_provider, clock):
     assert response.json()["code"] == "reauthentication_required"
 
 
+def test_starting_a_link_is_throttled_like_the_other_trips(auth_client, fake_provider, settings):
+    settings.LOGIN_RATE_IP = "2/min"
+    statuses = [auth_client.post(reverse("providers:link", args=["acme"])).status_code for _ in range(3)]
+    assert statuses == [HTTPStatus.OK, HTTPStatus.OK, HTTPStatus.TOO_MANY_REQUESTS]
+
+
 def test_linking_needs_a_csrf_token_and_a_session(auth_client, browser, fake_provider):
     assert auth_client.post(reverse("providers:link", args=["acme"]), csrf=False).status_code == HTTPStatus.FORBIDDEN
     assert browser.post(reverse("providers:link", args=["acme"])).status_code == HTTPStatus.UNAUTHORIZED
