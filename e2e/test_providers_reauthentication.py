@@ -19,7 +19,7 @@ from e2e.browsing import expect_path
 from e2e.provider_steps import INTERACTION, sign_in_at_provider, use_providers
 from harness.oidc_provider import oidc_provider
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.timing]  # a 2-second window
 
 SHORT_WINDOW = 2
 
