@@ -247,3 +247,20 @@ def staff_page(new_page, site):
     page.set_viewport_size(WIDE)
     sign_in_to_the_admin(page, staff, authenticator)
     return page
+
+
+@pytest.fixture(scope="module")
+def provider_process(live_server):
+    """A real OpenID provider (npm ``oidc-provider``) on loopback for one test module, with two clients."""
+    from harness.oidc_provider import oidc_provider
+
+    with oidc_provider(live_server.url) as provider:
+        yield provider
+
+
+@pytest.fixture
+def providers_on(provider_process, site, settings, allow_console_errors):
+    """The site signs in with that provider (e2e/provider_steps.py's ``use_providers``)."""
+    from e2e.provider_steps import use_providers
+
+    return use_providers(provider_process, site=site, settings=settings, allow_console_errors=allow_console_errors)

@@ -17,25 +17,13 @@ from playwright.sync_api import Page, expect
 from accounts.models import User
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from e2e.browsing import expect_path, log_in
-from e2e.provider_steps import me, sign_in_at_provider, use_providers
-from harness.oidc_provider import oidc_provider
+from e2e.provider_steps import me, sign_in_at_provider
 from harness.servers import free_port
 from mfa.totp import otp
 from mfa.totp import services as totp_services
 from providers.models import ExternalIdentity
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def provider_process(live_server):
-    with oidc_provider(live_server.url) as provider:
-        yield provider
-
-
-@pytest.fixture
-def providers_on(provider_process, site, settings, allow_console_errors):
-    return use_providers(provider_process, site=site, settings=settings, allow_console_errors=allow_console_errors)
 
 
 def test_sign_in_with_the_provider_from_the_login_page(page, providers_on):

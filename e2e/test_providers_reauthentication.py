@@ -16,23 +16,11 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import Session, User
 from e2e.browsing import expect_path
-from e2e.provider_steps import INTERACTION, sign_in_at_provider, use_providers
-from harness.oidc_provider import oidc_provider
+from e2e.provider_steps import INTERACTION, sign_in_at_provider
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.timing]  # a 2-second window
 
 SHORT_WINDOW = 2
-
-
-@pytest.fixture(scope="module")
-def provider_process(live_server):
-    with oidc_provider(live_server.url) as provider:
-        yield provider
-
-
-@pytest.fixture
-def providers_on(provider_process, site, settings, allow_console_errors):
-    return use_providers(provider_process, site=site, settings=settings, allow_console_errors=allow_console_errors)
 
 
 def live_session(user: User) -> Session:
