@@ -115,13 +115,17 @@ class Gunicorn:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with {self.process.returncode}:\n{self.log_tail()}")
             try:
-                if Client(self.url).get("/healthz").status == 200:
+                if self.healthy():
                     return
             except OSError:
                 pass
             time.sleep(0.2)
         self.stop()
-        raise RuntimeError(f"gunicorn not healthy after {wait} s:\n{self.log_tail()}")
+        raise RuntimeError(f"gunicorn not healthy at {self.url} after {wait} s:\n{self.log_tail()}")
+
+    def healthy(self) -> bool:
+        """Whether ``/healthz`` answers 200 (an ``OSError`` while it cannot be reached)."""
+        return Client(self.url).get("/healthz").status == 200
 
     def stop(self, wait: float = 15.0) -> None:
         """Graceful stop (SIGTERM), then SIGKILL if the workers do not finish in ``wait`` seconds."""

@@ -40,10 +40,15 @@ SIGNED_PURPOSES = frozenset({WebAuthnChallenge.Purpose.LOGIN})  # bound to no us
 Purpose = WebAuthnChallenge.Purpose
 
 
-def challenge_sign(*, purpose: str, challenge: bytes) -> str:
-    """``challenge`` for a ceremony bound to nobody (sign-in), as a signed secret: nothing is written yet."""
-    if purpose not in SIGNED_PURPOSES:
-        raise ValueError(f"a {purpose} challenge is bound to a user or session: use challenge_create")
+def _signed(purpose: str, user: User | None, session_id: str | None) -> bool:
+    """Whether a challenge travels signed (bound to nobody: sign-in) rather than as a row."""
+    return purpose in SIGNED_PURPOSES and user is None and not session_id
+
+
+def challenge_issue(*, purpose: str, challenge: bytes, user: User | None = None, session_id: str | None = None) -> str:
+    """The secret for a request ceremony's ``challenge``: signed for sign-in (no row), else ``challenge_create``'s."""
+    if not _signed(purpose, user, session_id):
+        return challenge_create(purpose=purpose, challenge=challenge, user=user, session_id=session_id)
     encoded = base64.urlsafe_b64encode(challenge).rstrip(b"=").decode()
     return signing.dumps({"p": purpose, "c": encoded}, salt=SIGNED_SALT)
 
@@ -86,7 +91,7 @@ def challenge_consume(
     """
     if not isinstance(secret, str) or not secret or len(secret) > SECRET_MAX_LENGTH:
         raise ChallengeInvalid()
-    if purpose in SIGNED_PURPOSES and user is None and session_id is None:
+    if _signed(purpose, user, session_id):
         return _spend_signed(secret, purpose)
     rows = WebAuthnChallenge.objects.filter(pk=_digest(secret))
     row = rows.first()

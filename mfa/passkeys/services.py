@@ -120,10 +120,7 @@ def passkey_authentication_begin(*, purpose: str, user: User | None = None, sess
     """Request options: any passkey of this site (sign-in), or ``user``'s own (re-authentication in ``session_id``)."""
     allowed = None if user is None else [_stored(passkey) for passkey in Passkey.objects.filter(user=user)]
     options, challenge = webauthn.authentication_options(allowed=allowed)
-    if user is None and session_id is None and purpose in challenges.SIGNED_PURPOSES:
-        secret = challenges.challenge_sign(purpose=purpose, challenge=challenge)  # no row per /login/ visit
-    else:
-        secret = challenges.challenge_create(purpose=purpose, challenge=challenge, user=user, session_id=session_id)
+    secret = challenges.challenge_issue(purpose=purpose, challenge=challenge, user=user, session_id=session_id)
     return Ceremony(options=options, secret=secret)
 
 
